@@ -1,0 +1,65 @@
+"""HİM-CRM: citizen request and complaint CRM for a metropolitan municipality."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+from himcrm.config import Settings
+from himcrm.errors import DomainError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` may be a :class:`Settings`, a dict of overrides applied to the
+    environment's settings (handy in tests), or None for the environment alone.
+    """
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_env()
+        if config:
+            settings = settings.with_overrides(**config)
+
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(settings.flask_config())
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    from himcrm import db_setup, i18n
+    from himcrm.extensions import babel, db, login_manager, migrate
+
+    db.init_app(app)
+    db_setup.configure_engine_events(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+
+    from himcrm import jobs_runtime
+
+    jobs_runtime.init_app(app, settings)
+
+    from himcrm.cli import register_cli
+
+    register_cli(app)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> ResponseReturnValue:
+        return jsonify(error.to_dict()), error.status_code
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        return {"status": "ok"}
+
+    logging.getLogger(__name__).debug("HİM-CRM app created (postgres=%s)", settings.is_postgres)
+    return app

@@ -1,0 +1,1 @@
+"""Citizens: identity checks and finding or creating the person behind a ticket."""

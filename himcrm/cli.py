@@ -1,0 +1,84 @@
+"""``flask`` commands: seed, create-user. Migrations: ``flask db upgrade``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from himcrm.errors import DomainError
+from himcrm.models import Role
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Also create demo users and demo tickets.")
+@click.option("--force", is_flag=True, help="Overwrite SLA figures and routing edited by admins.")
+@click.option(
+    "--demo-password",
+    default="HimCrm-Demo-2026",
+    show_default=True,
+    help="Password of every demo user.",
+)
+def seed_command(demo: bool, force: bool, demo_password: str) -> None:
+    """Load İzmir's departments, districts, topic codes and routing rules."""
+    from himcrm.extensions import db
+    from himcrm.seed.demo import seed_demo_tickets
+    from himcrm.seed.loader import seed_demo_users, seed_reference
+
+    report = seed_reference(db.session(), force=force)
+    click.echo(f"reference data: {report.summary()}")
+    if demo:
+        users = seed_demo_users(db.session(), password=demo_password)
+        click.echo(f"demo users: {users.summary()}")
+        tickets = seed_demo_tickets(db.session())
+        click.echo(f"demo tickets: {tickets} new")
+    db.session.commit()
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--full-name", required=True)
+@click.option("--department", "department_code", default=None, help="Department code, e.g. FEN.")
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@click.option("--head", is_flag=True, help="Head of the department (gets escalations).")
+@click.password_option()
+def create_user_command(
+    username: str,
+    role: str,
+    full_name: str,
+    department_code: str | None,
+    email: str | None,
+    phone: str | None,
+    head: bool,
+    password: str,
+) -> None:
+    """Create a staff account."""
+    from himcrm.extensions import db
+    from himcrm.users import UserInput, create_user
+
+    try:
+        user = create_user(
+            db.session(),
+            UserInput(
+                username=username,
+                full_name=full_name,
+                role=role,
+                password=password,
+                department_code=department_code,
+                email=email,
+                phone=phone,
+                is_department_head=head,
+            ),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        where = f" ({error.field})" if error.field else ""
+        raise click.ClickException(f"{error.message}{where}") from None
+    click.echo(f"created {user.username} ({user.role})")

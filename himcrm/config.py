@@ -1,0 +1,119 @@
+"""Settings, read once from the environment into one typed, frozen object.
+
+Nothing else in the package reads ``os.environ``: the app factory builds a
+:class:`Settings` and everything downstream gets its values from ``app.config``
+or from the object itself.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; raised at start-up, never later."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def _normalise_database_url(url: str) -> str:
+    """Make PostgreSQL URLs use psycopg 3, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting HİM-CRM knows, with the embedded defaults."""
+
+    secret_key: str
+    database_url: str
+    redis_url: str | None = None
+    instance_path: Path = DEFAULT_INSTANCE
+    timezone: str = "Europe/Istanbul"
+    public_base_url: str = "http://localhost:5000"
+    default_locale: str = "tr"
+    sms_transliterate: bool = False
+    testing: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("HIMCRM_INSTANCE_PATH", str(DEFAULT_INSTANCE)))
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'himcrm.sqlite3'}"
+        secret = env.get("SECRET_KEY") or _instance_secret(instance)
+        return cls(
+            secret_key=secret,
+            database_url=_normalise_database_url(database_url),
+            redis_url=env.get("REDIS_URL") or None,
+            instance_path=instance,
+            timezone=env.get("HIMCRM_TIMEZONE", "Europe/Istanbul"),
+            public_base_url=env.get("HIMCRM_PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/"),
+            default_locale=env.get("HIMCRM_DEFAULT_LOCALE", "tr"),
+            sms_transliterate=_bool(
+                env.get("HIMCRM_SMS_TRANSLITERATE", "false"), "HIMCRM_SMS_TRANSLITERATE"
+            ),
+        )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        if "database_url" in changes:
+            changes["database_url"] = _normalise_database_url(changes["database_url"])
+        return replace(self, **changes)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The subset Flask and its extensions read from ``app.config``."""
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        if not self.is_postgres:
+            # SQLite: wait for the writer lock instead of failing at once.
+            engine_options = {"connect_args": {"timeout": 30}}
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "TESTING": self.testing,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "HIMCRM_SETTINGS": self,
+            **self.extra,
+        }
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder for the embedded default.
+
+    Production sets SECRET_KEY; the one-command demo must not ship a shared key.
+    """
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

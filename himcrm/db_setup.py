@@ -1,0 +1,61 @@
+"""Engine-level settings per backend."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+_installed = False
+
+
+def configure_engine_events(app: Flask) -> None:
+    """Install the SQLite connection hooks once per process.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the
+    SQLAlchemy-documented fix is to turn it off and emit BEGIN ourselves. We emit
+    BEGIN IMMEDIATE: the embedded default then serialises writers on the database
+    lock (waiting up to the connect timeout) instead of failing with "database is
+    locked" when a reading transaction later tries to write.
+    """
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    event.listen(Engine, "connect", _on_connect)
+    event.listen(Engine, "begin", _on_begin)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upsert_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that supports ON CONFLICT on the session's backend.
+
+    Both supported backends speak ``INSERT ... ON CONFLICT``; the counter and the
+    outbox rely on it for race-free "insert once" semantics.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database backend: {name}")

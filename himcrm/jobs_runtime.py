@@ -1,0 +1,161 @@
+"""Where jobs run: RQ on Redis in production, an in-process runner by default.
+
+Job functions are plain functions named by dotted path (``"himcrm.jobs.x"``);
+they take ids, never ORM objects, and reload what they need (STYLE.md). Queue
+names and time limits live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+from himcrm.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    name: str
+    timeout_seconds: int
+
+
+QUEUES: dict[str, QueueSpec] = {
+    spec.name: spec
+    for spec in (
+        QueueSpec("notifications", 60),  # one message per job: short
+        QueueSpec("default", 300),
+        QueueSpec("reports", 1800),  # monthly exports over millions of rows
+    )
+}
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.rpartition(".")
+    func = getattr(importlib.import_module(module), name)
+    if not callable(func):
+        raise TypeError(f"{path} is not callable")
+    return func
+
+
+class Runner(Protocol):
+    def enqueue(self, path: str, *args: Any, queue: str = "default") -> Any: ...
+
+
+class InProcessRunner:
+    """Runs jobs on a small thread pool inside this process, in an app context.
+
+    The embedded default: no Redis needed. With ``synchronous=True`` (tests, CLI)
+    a job runs before ``enqueue`` returns.
+    """
+
+    def __init__(self, app: Flask, *, synchronous: bool = False, workers: int = 2) -> None:
+        self.app = app
+        self.synchronous = synchronous
+        self._pool: ThreadPoolExecutor | None = None
+        self._workers = workers
+        self._lock = threading.Lock()
+
+    def _run(self, path: str, args: tuple[Any, ...]) -> Any:
+        with self.app.app_context():
+            try:
+                return resolve(path)(*args)
+            except Exception:
+                log.exception("in-process job %s failed", path)
+                raise
+
+    def enqueue(self, path: str, *args: Any, queue: str = "default") -> Future[Any] | Any:
+        _spec(queue)
+        if self.synchronous:
+            return self._run(path, args)
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="himcrm-job")
+        return self._pool.submit(self._run, path, args)
+
+
+class RQRunner:
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.connection = Redis.from_url(redis_url)
+
+    def queue(self, name: str) -> Any:
+        from rq import Queue
+
+        return Queue(name, connection=self.connection, default_timeout=_spec(name).timeout_seconds)
+
+    def enqueue(self, path: str, *args: Any, queue: str = "default") -> Any:
+        return self.queue(queue).enqueue(path, *args)
+
+
+def _spec(queue: str) -> QueueSpec:
+    try:
+        return QUEUES[queue]
+    except KeyError:
+        raise ValueError(f"unknown queue {queue!r}; known: {sorted(QUEUES)}") from None
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    runner: Runner
+    if settings.redis_url:
+        runner = RQRunner(settings.redis_url)
+    else:
+        runner = InProcessRunner(app, synchronous=settings.testing)
+    app.extensions["himcrm_runner"] = runner
+
+
+def runner() -> Runner:
+    return current_app.extensions["himcrm_runner"]
+
+
+def enqueue(path: str, *args: Any, queue: str = "default") -> Any:
+    return runner().enqueue(path, *args, queue=queue)
+
+
+_PENDING_KEY = "himcrm_after_commit_jobs"
+
+
+def enqueue_after_commit(
+    session: Session | scoped_session[Session], path: str, *args: Any, queue: str = "default"
+) -> None:
+    """Enqueue a job only once the session's transaction has committed.
+
+    A rolled-back request enqueues nothing (DESIGN.md §5); the job itself must
+    still be idempotent because the outbox, not Redis, is the source of truth.
+    """
+    if isinstance(session, scoped_session):
+        session = session()  # events must bind to this session, not to every session
+    pending: list[tuple[str, tuple[Any, ...], str]] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append((path, args, queue))
+    target = runner()
+
+    if not session.info.get(_PENDING_KEY + "_hooked"):
+        session.info[_PENDING_KEY + "_hooked"] = True
+
+        @event.listens_for(session, "after_commit")
+        def _flush(sess: Session) -> None:
+            jobs = sess.info.pop(_PENDING_KEY, [])
+            for job_path, job_args, job_queue in jobs:
+                try:
+                    target.enqueue(job_path, *job_args, queue=job_queue)
+                except Exception:
+                    # The outbox row is committed; the next sweep picks it up.
+                    log.exception("could not enqueue %s after commit", job_path)
+
+        @event.listens_for(session, "after_soft_rollback")
+        def _drop(sess: Session, previous: Any) -> None:
+            # A savepoint rolled back (e.g. a duplicate caught inside intake) keeps
+            # the jobs of the enclosing transaction; only the outermost one drops them.
+            if previous.parent is None:
+                sess.info.pop(_PENDING_KEY, None)

@@ -1,0 +1,58 @@
+"""SQLAlchemy models, one module per aggregate; import them from here."""
+
+from himcrm.models.base import Base, utcnow
+from himcrm.models.call import Call, CallDirection, CallStatus
+from himcrm.models.citizen import Citizen, ReplyChannel
+from himcrm.models.notification import Notification, NotificationChannel, NotificationStatus
+from himcrm.models.org import (
+    BusinessCalendar,
+    Department,
+    DepartmentKind,
+    District,
+    HolidayOverride,
+)
+from himcrm.models.ticket import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    EventKind,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+    TicketStatus,
+    TicketType,
+)
+from himcrm.models.topic import Priority, RoutingRule, TopicCode
+from himcrm.models.user import Role, User
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Attachment",
+    "Base",
+    "BusinessCalendar",
+    "Call",
+    "CallDirection",
+    "CallStatus",
+    "Channel",
+    "Citizen",
+    "Department",
+    "DepartmentKind",
+    "District",
+    "EventKind",
+    "HolidayOverride",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
+    "Priority",
+    "ReplyChannel",
+    "Role",
+    "RoutingRule",
+    "Ticket",
+    "TicketEvent",
+    "TicketNumberCounter",
+    "TicketStatus",
+    "TicketType",
+    "TopicCode",
+    "User",
+    "utcnow",
+]

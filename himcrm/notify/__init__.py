@@ -1,0 +1,1 @@
+"""Notifications: the outbox, gateways and templates (sending: issue 4)."""

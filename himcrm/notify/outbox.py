@@ -1,0 +1,56 @@
+"""Writing messages to the outbox, once per idempotency key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from himcrm.db_setup import upsert_insert
+from himcrm.models import Notification, NotificationChannel, NotificationStatus
+
+_table = Notification.__table__
+
+
+def queue_message(
+    session: Session,
+    *,
+    key: str,
+    channel: NotificationChannel,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    now: datetime,
+    ticket_id: int | None = None,
+    citizen_id: int | None = None,
+    user_id: int | None = None,
+    send_after: datetime | None = None,
+) -> int | None:
+    """Add a message to the outbox unless one with ``key`` exists.
+
+    Returns the new row's id, or None when the key was already there: a second
+    sweep, a duplicate job or a retried request writes nothing (DESIGN.md §5).
+    The row commits or rolls back with the caller's transaction.
+    """
+    stmt = (
+        upsert_insert(session, _table)
+        .values(
+            idempotency_key=key,
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            context=context,
+            status=NotificationStatus.PENDING,
+            ticket_id=ticket_id,
+            citizen_id=citizen_id,
+            user_id=user_id,
+            send_after=send_after or now,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[_table.c.idempotency_key])
+        .returning(_table.c.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""SLA maths: business calendars and due-time computation (pure, no Flask or DB)."""

@@ -1,0 +1,86 @@
+"""The SLA clock of a ticket: start, pause on hold, resume.
+
+Due times are stored absolute (UTC) so the sweep and the inbox can use an
+index; pausing and resuming recompute them from the remaining time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from himcrm.models import BusinessCalendar, Department, Ticket, TopicCode
+from himcrm.sla.calendar import WorkCalendar
+from himcrm.sla.due import SlaUnit, due_at, resume_due
+
+DEFAULT_CALENDAR_CODE = "default"
+
+
+def calendar_from_row(row: BusinessCalendar) -> WorkCalendar:
+    overrides = {o.day.isoformat(): o.hours for o in row.overrides}
+    return WorkCalendar.from_json(
+        row.weekly_hours,
+        timezone=row.timezone,
+        always_open=row.always_open,
+        public_holidays=row.public_holidays,
+        overrides_json=overrides,
+    )
+
+
+def calendar_for_department(session: Session, department_id: int | None) -> WorkCalendar:
+    """The calendar a department works by: its own, its parent's, or the default."""
+    seen: set[int] = set()
+    current = session.get(Department, department_id) if department_id else None
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        if current.calendar is not None:
+            return calendar_from_row(current.calendar)
+        current = current.parent
+    default = session.scalar(
+        sa.select(BusinessCalendar).where(BusinessCalendar.code == DEFAULT_CALENDAR_CODE)
+    )
+    return calendar_from_row(default) if default is not None else WorkCalendar()
+
+
+def start_clock(session: Session, ticket: Ticket, topic: TopicCode, start: datetime) -> None:
+    """Set the due times of a ticket from its topic's SLA, counted from ``start``."""
+    calendar = calendar_for_department(session, ticket.department_id)
+    unit = SlaUnit(topic.sla_unit)
+    ticket.sla_started_at = start
+    ticket.sla_paused_at = None
+    ticket.first_response_due_at = (
+        due_at(calendar, start, topic.first_response_minutes, unit)
+        if topic.first_response_minutes is not None and ticket.first_responded_at is None
+        else ticket.first_response_due_at
+    )
+    ticket.resolution_due_at = (
+        due_at(calendar, start, topic.resolution_minutes, unit)
+        if topic.resolution_minutes is not None
+        else None
+    )
+
+
+def pause_clock(ticket: Ticket, now: datetime) -> None:
+    if ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+
+
+def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Push the due times out by the time the ticket spent on hold."""
+    paused_at = ticket.sla_paused_at
+    if paused_at is None:
+        return
+    topic = ticket.topic_code
+    unit = SlaUnit(topic.sla_unit) if topic is not None else SlaUnit.BUSINESS
+    calendar = calendar_for_department(session, ticket.department_id)
+    if ticket.resolution_due_at is not None:
+        ticket.resolution_due_at = resume_due(
+            calendar, ticket.resolution_due_at, paused_at, now, unit
+        )
+    if ticket.first_response_due_at is not None and ticket.first_responded_at is None:
+        ticket.first_response_due_at = resume_due(
+            calendar, ticket.first_response_due_at, paused_at, now, unit
+        )
+    ticket.sla_paused_at = None

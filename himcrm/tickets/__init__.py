@@ -1,0 +1,1 @@
+"""Tickets: life cycle (state machine), intake, routing, numbering."""

@@ -1,0 +1,38 @@
+"""Human ticket numbers: ``YYYY-NNNNNN``, per calendar year in Istanbul time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from himcrm.db_setup import upsert_insert
+from himcrm.models import TicketNumberCounter
+
+_counter = TicketNumberCounter.__table__
+
+
+def ticket_year(at: datetime, timezone: str = "Europe/Istanbul") -> int:
+    return at.astimezone(ZoneInfo(timezone)).year
+
+
+def next_ticket_number(session: Session, year: int) -> str:
+    """Take the next number of ``year`` inside the caller's transaction.
+
+    One upsert statement increments the year's counter and returns the value.
+    On PostgreSQL the updated row stays locked until the transaction ends, so
+    concurrent intakes queue behind each other (no duplicates) and a rolled-back
+    intake gives its number back (no gaps). SQLite serialises writers anyway.
+    Past 999,999 in a year the number simply grows a digit.
+    """
+    stmt = (
+        upsert_insert(session, _counter)
+        .values(year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[_counter.c.year], set_={"last_value": _counter.c.last_value + 1}
+        )
+        .returning(_counter.c.last_value)
+    )
+    value = session.execute(stmt).scalar_one()
+    return f"{year}-{value:06d}"

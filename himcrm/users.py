@@ -1,0 +1,72 @@
+"""Staff accounts: creation with the password policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from himcrm.citizens.identity import normalise_phone
+from himcrm.errors import ValidationError
+from himcrm.models import Department, Role, User
+
+MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True, slots=True)
+class UserInput:
+    username: str
+    full_name: str
+    role: str
+    password: str
+    department_code: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    is_department_head: bool = False
+
+
+def check_password_policy(password: str) -> None:
+    # Breached-password list and the rest of ASVS V2: issue 8.
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _l("Parola en az %(n)s karakter olmalı.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+
+
+def create_user(session: Session, data: UserInput) -> User:
+    username = data.username.strip().lower()
+    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+        raise ValidationError(_l("Kullanıcı adı geçersiz."), field="username")
+    if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise ValidationError(_l("Bu kullanıcı adı zaten var."), field="username")
+    try:
+        role = Role(data.role)
+    except ValueError:
+        raise ValidationError(_l("Bilinmeyen rol."), field="role") from None
+    if not data.full_name.strip():
+        raise ValidationError(_l("Ad soyad gerekli."), field="full_name")
+    check_password_policy(data.password)
+    department = None
+    if data.department_code:
+        department = session.scalar(
+            sa.select(Department).where(Department.code == data.department_code)
+        )
+        if department is None:
+            raise ValidationError(_l("Bilinmeyen birim."), field="department")
+    if role.is_department_scoped and department is None:
+        raise ValidationError(_l("Bu rol için birim seçilmeli."), field="department")
+    user = User(
+        username=username,
+        full_name=data.full_name.strip(),
+        role=role,
+        department=department,
+        email=(data.email or "").strip() or None,
+        phone=normalise_phone(data.phone) if data.phone else None,
+        is_department_head=data.is_department_head,
+    )
+    user.set_password(data.password)
+    session.add(user)
+    session.flush()
+    return user
