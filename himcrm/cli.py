@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from himcrm.errors import DomainError
 from himcrm.models import Role
@@ -15,6 +16,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Also create demo users and demo tickets.")
 @click.option("--force", is_flag=True, help="Overwrite SLA figures and routing edited by admins.")
 @click.option(
@@ -40,6 +42,7 @@ def seed_command(demo: bool, force: bool, demo_password: str) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--full-name", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
@@ -93,7 +95,12 @@ class RQRunner:
     def queue(self, name: str) -> Any:
         from rq import Queue
 
-        return Queue(name, connection=self.connection, default_timeout=_spec(name).timeout_seconds)
+        return Queue(
+            name,
+            connection=self.connection,
+            default_timeout=_spec(name).timeout_seconds,
+            job_class=AppJob,
+        )
 
     def enqueue(self, path: str, *args: Any, queue: str = "default") -> Any:
         return self.queue(queue).enqueue(path, *args)
@@ -136,6 +143,10 @@ def enqueue_after_commit(
     """
     if isinstance(session, scoped_session):
         session = session()  # events must bind to this session, not to every session
+    if not session.in_transaction():
+        # Tie the jobs to a transaction so a rollback (even of one that never
+        # touched the database) discards them.
+        session.begin()
     pending: list[tuple[str, tuple[Any, ...], str]] = session.info.setdefault(_PENDING_KEY, [])
     pending.append((path, args, queue))
     target = runner()
@@ -159,3 +170,39 @@ def enqueue_after_commit(
             # the jobs of the enclosing transaction; only the outermost one drops them.
             if previous.parent is None:
                 sess.info.pop(_PENDING_KEY, None)
+
+
+_worker_app: Flask | None = None
+_worker_pid: int | None = None
+
+
+def worker_app() -> Flask:
+    """The app a worker process runs jobs in, created once per process.
+
+    A forking RQ worker's job runs in a child process: pooled database
+    connections inherited from the parent must not be shared, so the child
+    drops them (without closing the parent's sockets) before its first query.
+    """
+    global _worker_app, _worker_pid
+    from himcrm import create_app
+    from himcrm.extensions import db
+
+    if _worker_app is None:
+        _worker_app = create_app()
+        _worker_pid = os.getpid()
+    elif _worker_pid != os.getpid():
+        with _worker_app.app_context():
+            db.engine.dispose(close=False)
+        _worker_pid = os.getpid()
+    return _worker_app
+
+
+class AppJob(Job):
+    """An RQ job that runs inside the HİM-CRM app context.
+
+    Use with any RQ worker: ``rq worker --job-class himcrm.jobs_runtime.AppJob``.
+    """
+
+    def perform(self) -> Any:
+        with worker_app().app_context():
+            return super().perform()
