@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from himcrm.models.base import include_object
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -103,6 +105,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

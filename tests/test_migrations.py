@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from himcrm.extensions import db
+from himcrm.models.base import include_object
 from tests.conftest import make_app
 from tests.databases import scratch_database
 
@@ -28,7 +29,9 @@ def test_there_is_exactly_one_head() -> None:
 
 def test_upgrade_head_matches_the_models(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

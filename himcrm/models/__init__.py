@@ -11,6 +11,7 @@ from himcrm.models.org import (
     District,
     HolidayOverride,
 )
+from himcrm.models.reply import Reply, ReplyStatus, ReplyTemplate
 from himcrm.models.ticket import (
     OPEN_STATUSES,
     Attachment,
@@ -44,7 +45,10 @@ __all__ = [
     "NotificationChannel",
     "NotificationStatus",
     "Priority",
+    "Reply",
     "ReplyChannel",
+    "ReplyStatus",
+    "ReplyTemplate",
     "Role",
     "RoutingRule",
     "Ticket",

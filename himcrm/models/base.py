@@ -19,6 +19,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Indexes that exist only in the database (created by migrations with raw SQL,
+# PostgreSQL only): Alembic's model comparison must ignore them.
+DB_ONLY_INDEXES = frozenset({"ix_tickets_description_fts", "ix_citizens_full_name_fts"})
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: skip the database-only indexes."""
+    return not (type_ == "index" and name in DB_ONLY_INDEXES)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
