@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from himcrm.config import Settings
@@ -37,13 +37,17 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     from himcrm import db_setup, i18n
-    from himcrm.extensions import babel, db, login_manager, migrate
+    from himcrm.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
     db_setup.configure_engine_events(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
 
     from himcrm import jobs_runtime
 
@@ -53,9 +57,22 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
 
+    from himcrm import web
+
+    web.init_app(app)
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> ResponseReturnValue:
-        return jsonify(error.to_dict()), error.status_code
+        """Domain errors that a view did not turn into a form message."""
+        from himcrm.extensions import db
+
+        db.session.rollback()  # nothing half-written
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify(error.to_dict()), error.status_code
+        return (
+            render_template("errors/error.html", status=error.status_code, message=error.message),
+            error.status_code,
+        )
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from himcrm.citizens.identity import normalise_phone
-from himcrm.errors import ValidationError
+from himcrm.errors import DomainError, ValidationError
 from himcrm.models import Department, Role, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -70,3 +72,46 @@ def create_user(session: Session, data: UserInput) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class LoginFailed(DomainError):
+    status_code = 401
+    code = "login_failed"
+
+
+def authenticate(session: Session, username: str, password: str, *, now: datetime) -> User:
+    """Check a login; lock the account for a while after repeated failures.
+
+    The message does not say whether the user exists. A locked account stays
+    locked even for the right password until the lock expires.
+    """
+    user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        # Same work as a real check, so timing does not reveal unknown names.
+        check_password_hash(_DUMMY_HASH, password)
+        raise LoginFailed(_l("Kullanıcı adı veya parola hatalı."), field="password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginFailed(
+            _l(
+                "Çok sayıda hatalı deneme: hesap geçici olarak kilitlendi. "
+                "Biraz sonra yeniden deneyin."
+            ),
+            field="username",
+        )
+    if not user.check_password(password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        raise LoginFailed(_l("Kullanıcı adı veya parola hatalı."), field="password")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")

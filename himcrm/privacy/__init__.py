@@ -1,0 +1,1 @@
+"""KVKK: who may see which personal data (audit and retention: issue 8)."""

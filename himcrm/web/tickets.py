@@ -1,0 +1,31 @@
+"""The ticket page: details, SLA badges, the timeline; actions come from other screens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from himcrm.extensions import db
+from himcrm.models import utcnow
+from himcrm.privacy.masking import may_see_contact
+from himcrm.sla.status import sla_badges
+from himcrm.tickets.lifecycle import allowed_actions
+from himcrm.tickets.queries import get_visible_ticket
+from himcrm.web import labels
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+
+@bp.get("/<number>")
+def detail(number: str) -> ResponseReturnValue:
+    session = db.session()
+    ticket = get_visible_ticket(session, current_user, number)
+    return render_template(
+        "tickets/detail.html",
+        ticket=ticket,
+        badges=sla_badges(session, ticket, utcnow()),
+        show_contact=may_see_contact(current_user),
+        actions=set(allowed_actions(ticket)),
+        labels=labels,
+    )

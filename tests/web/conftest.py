@@ -1,0 +1,69 @@
+"""Route tests: the Flask test client against the session database, rolled back per test."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from himcrm.extensions import db
+from tests.conftest import DEMO_PASSWORD
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture
+def web_db(app: Flask) -> Iterator[Session]:
+    """Point the app's engine at one connection inside a transaction; roll it back after.
+
+    Every request's ``db.session`` joins that transaction through a savepoint, so a
+    view's ``commit()`` is real to the view and undone after the test.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[app]  # Flask-SQLAlchemy keeps one engine map per app
+        saved = engines[None]
+        engines[None] = connection  # type: ignore[assignment]
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        check = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield check
+    finally:
+        check.close()
+        with app.app_context():
+            db.session.remove()
+        engines[None] = saved
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, web_db: Session) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path)
+    match = CSRF_META.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def post(client: FlaskClient, path: str, data: dict | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    """POST with the CSRF token of the current session."""
+    token = csrf_token(client, "/")
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
