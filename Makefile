@@ -12,7 +12,7 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint services-check clean
+.PHONY: install run test test-sqlite test-postgres lint services-check clean translations messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed translations
+
+# Compile the catalogs (Turkish is the source language; English comes from en/messages.po).
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -d himcrm/translations
+
+# Re-extract the strings after changing user-facing text, then translate the new entries.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o himcrm/translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update --quiet -i himcrm/translations/messages.pot -d himcrm/translations
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
