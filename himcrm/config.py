@@ -30,6 +30,22 @@ def _bool(value: str, name: str) -> bool:
     raise ConfigError(f"{name} must be a boolean (true/false), got {value!r}")
 
 
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _number(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return number
+
+
 def _normalise_database_url(url: str) -> str:
     """Make PostgreSQL URLs use psycopg 3, whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):
@@ -50,6 +66,21 @@ class Settings:
     public_base_url: str = "http://localhost:5000"
     default_locale: str = "tr"
     sms_transliterate: bool = False
+    sms_gateway: str = "console"  # "console" (embedded default) or "twilio"
+    sms_rate_per_second: float = 10.0  # the provider's limit, shared by all workers
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str | None = None  # only for a local fake in tests
+    email_gateway: str = "console"  # "console" or "smtp"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str = "him@izmir.example.org"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    send_lease_seconds: int = 120  # a claimed but unfinished send is retried after this
+    trusted_proxies: int = 0  # X-Forwarded-* hops to trust (webhook URLs behind a proxy)
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 

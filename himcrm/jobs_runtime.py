@@ -14,7 +14,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from rq.job import Job
@@ -40,6 +42,98 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("reports", 1800),  # monthly exports over millions of rows
     )
 }
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """A job run on a schedule: every ``every_seconds``, or monthly at a local time.
+
+    Declared as data; each run is claimed once per time slot (in Redis with
+    SET NX when there is Redis, so many workers and restarts never run a slot
+    twice; in memory otherwise). The jobs are idempotent anyway: a slot run
+    twice after Redis lost its keys writes nothing new (DESIGN.md §5).
+    """
+
+    name: str
+    path: str
+    queue: str = "default"
+    every_seconds: int | None = None
+    monthly_day: int | None = None  # with monthly_at: the day of the month
+    monthly_at: tuple[int, int] = (8, 0)
+
+    def slot(self, now: datetime) -> str | None:
+        """The time slot ``now`` falls in, or None when the job is not due yet."""
+        if self.every_seconds:
+            return str(int(now.timestamp()) // self.every_seconds)
+        local = now.astimezone(ZoneInfo("Europe/Istanbul"))
+        hour, minute = self.monthly_at
+        start = local.replace(
+            day=self.monthly_day or 1, hour=hour, minute=minute, second=0, microsecond=0
+        )
+        return f"{local:%Y-%m}" if local >= start else None
+
+
+PERIODIC: tuple[PeriodicJob, ...] = (
+    PeriodicJob("sla-sweep", "himcrm.jobs.sweep", every_seconds=60),
+    PeriodicJob(
+        "monthly-overdue", "himcrm.jobs.monthly_overdue_report", queue="reports", monthly_day=1
+    ),
+)
+
+
+class SlotClaims:
+    """Remembers which (job, slot) pairs were started; Redis-backed when available."""
+
+    def __init__(self, redis: Any = None) -> None:
+        self.redis = redis
+        self._seen: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, job: PeriodicJob, slot: str) -> bool:
+        if self.redis is not None:
+            ttl = max((job.every_seconds or 40 * 86400) * 2, 120)
+            return bool(self.redis.set(f"himcrm:periodic:{job.name}:{slot}", "1", nx=True, ex=ttl))
+        with self._lock:
+            if (job.name, slot) in self._seen:
+                return False
+            self._seen.add((job.name, slot))
+            return True
+
+
+def tick(runner_: Runner, claims: SlotClaims, now: datetime) -> list[str]:
+    """Enqueue every periodic job whose current slot nobody has started yet."""
+    started = []
+    for job in PERIODIC:
+        slot = job.slot(now)
+        if slot is not None and claims.claim(job, slot):
+            runner_.enqueue(job.path, queue=job.queue)
+            started.append(job.name)
+    return started
+
+
+def run_ticker(
+    runner_: Runner,
+    claims: SlotClaims,
+    *,
+    interval: float = 5.0,
+    stop: threading.Event | None = None,
+) -> threading.Thread:
+    """Start the scheduler thread (a worker process, or the embedded web process)."""
+    from himcrm.models import utcnow
+
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                tick(runner_, claims, utcnow())
+            except Exception:
+                log.exception("periodic tick failed; trying again")
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="himcrm-ticker", daemon=True)
+    thread.start()
+    return thread
 
 
 def resolve(path: str) -> Callable[..., Any]:
@@ -156,6 +250,8 @@ def enqueue_after_commit(
 
         @event.listens_for(session, "after_commit")
         def _flush(sess: Session) -> None:
+            if sess.in_nested_transaction():
+                return  # SQLAlchemy fires after_commit for a SAVEPOINT too; wait for the real one
             jobs = sess.info.pop(_PENDING_KEY, [])
             for job_path, job_args, job_queue in jobs:
                 try:

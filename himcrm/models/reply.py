@@ -30,7 +30,11 @@ class Reply(Base):
     """
 
     __tablename__ = "replies"
-    __table_args__ = (sa.UniqueConstraint("ticket_id", "version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "version"),
+        # The approval-wait sweep: submitted replies by submission time.
+        sa.Index("ix_replies_status_submitted_at", "status", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)

@@ -85,6 +85,14 @@ class Ticket(TimestampMixin, Base):
             postgresql_where=sa.text(_OPEN_SQL),
             sqlite_where=sa.text(_OPEN_SQL),
         ),
+        # The reminder sweep: only tickets with a reminder due are read, however
+        # many are open (DESIGN.md §5).
+        sa.Index(
+            "ix_tickets_next_reminder_at",
+            "next_reminder_at",
+            postgresql_where=sa.text("next_reminder_at IS NOT NULL"),
+            sqlite_where=sa.text("next_reminder_at IS NOT NULL"),
+        ),
         # Reports: tickets received in a period, per department.
         sa.Index("ix_tickets_created_at_department", "created_at", "department_id"),
         sa.CheckConstraint(
@@ -123,6 +131,9 @@ class Ticket(TimestampMixin, Base):
     first_response_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     sla_paused_at: Mapped[datetime | None]
+    # When the sweep should next look at this ticket (50%/80%/due/overdue); NULL
+    # while paused or concluded. Maintained by himcrm.sla.clock.
+    next_reminder_at: Mapped[datetime | None]
     first_responded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -60,11 +60,19 @@ def start_clock(session: Session, ticket: Ticket, topic: TopicCode, start: datet
         if topic.resolution_minutes is not None
         else None
     )
+    # The sweep works out which reminder is due from the due times themselves.
+    ticket.next_reminder_at = start if ticket.resolution_due_at is not None else None
 
 
 def pause_clock(ticket: Ticket, now: datetime) -> None:
     if ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
+    ticket.next_reminder_at = None  # no reminders while waiting for the citizen
+
+
+def stop_clock(ticket: Ticket) -> None:
+    """The ticket is concluded: nothing more to remind anyone of."""
+    ticket.next_reminder_at = None
 
 
 def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
@@ -84,3 +92,5 @@ def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
             calendar, ticket.first_response_due_at, paused_at, now, unit
         )
     ticket.sla_paused_at = None
+    if ticket.resolution_due_at is not None:
+        ticket.next_reminder_at = now

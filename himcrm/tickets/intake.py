@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from himcrm.citizens.identity import is_mobile
 from himcrm.citizens.service import CitizenInput, find_or_create_citizen
 from himcrm.errors import ValidationError
+from himcrm.jobs_runtime import enqueue_after_commit
 from himcrm.models import (
     Call,
     Channel,
@@ -269,7 +271,7 @@ def _queue_acknowledgement(
         channel, recipient = NotificationChannel.EMAIL, citizen.email
     else:
         return  # a landline and no e-mail: the operator read the number out on the call
-    queue_message(
+    message_id = queue_message(
         session,
         key=f"ticket:{ticket.id}:ack",
         channel=channel,
@@ -280,4 +282,9 @@ def _queue_acknowledgement(
         ticket_id=ticket.id,
         citizen_id=citizen.id,
     )
-    # TODO(#4): enqueue the send job after commit once the sender exists.
+    if message_id is not None and has_app_context():
+        # The caller is on the phone: send right after the commit rather than at
+        # the next sweep (which would still send it if this enqueue is lost).
+        enqueue_after_commit(
+            session, "himcrm.jobs.send_notification", message_id, queue="notifications"
+        )

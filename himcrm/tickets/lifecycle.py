@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from himcrm.errors import ConcurrentUpdate, IllegalTransition, PermissionDenied, ValidationError
 from himcrm.models import (
+    OPEN_STATUSES,
     Department,
     EventKind,
     Role,
@@ -30,7 +31,7 @@ from himcrm.models import (
     User,
     utcnow,
 )
-from himcrm.sla.clock import pause_clock, resume_clock, start_clock
+from himcrm.sla.clock import pause_clock, resume_clock, start_clock, stop_clock
 
 S = TicketStatus
 _OPEN_WORK = frozenset({S.NEW, S.ROUTED, S.IN_PROGRESS, S.ON_HOLD})
@@ -168,6 +169,8 @@ def _transition(
     ticket.status = spec.target
     if spec.target in {S.IN_PROGRESS, S.ANSWERED} and ticket.first_responded_at is None:
         ticket.first_responded_at = when
+    if spec.target not in OPEN_STATUSES:
+        stop_clock(ticket)
     event = record_event(
         ticket,
         spec.event,

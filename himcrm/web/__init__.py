@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     app.before_request(access.enforce_login)
+    app.before_request(_start_embedded_scheduler(app))
 
     @app.errorhandler(403)
     def forbidden(_error: Exception) -> ResponseReturnValue:
@@ -68,11 +69,33 @@ def init_app(app: Flask) -> None:
         return {"Role": Role, "current_user": current_user}
 
 
+def _start_embedded_scheduler(app: Flask):  # type: ignore[no-untyped-def]
+    """The embedded default has no worker process: the web process runs the ticker.
+
+    Started on the first request (not at import, so ``flask db upgrade`` and the
+    tests start nothing); with Redis, workers schedule and this does nothing.
+    """
+    from himcrm.jobs_runtime import InProcessRunner, SlotClaims, run_ticker
+
+    started = False
+
+    def hook() -> None:
+        nonlocal started
+        if started:
+            return
+        started = True
+        runner = app.extensions.get("himcrm_runner")
+        if isinstance(runner, InProcessRunner) and not app.testing:
+            run_ticker(runner, SlotClaims())
+
+    return hook
+
+
 def _register_optional_blueprints(app: Flask) -> None:
     """Blueprints of the staff screens, each in its own module."""
     import importlib
 
-    for name in ("console", "search", "triage", "inbox", "approvals", "admin"):
+    for name in ("console", "search", "triage", "inbox", "approvals", "admin", "outbox"):
         try:
             module = importlib.import_module(f"himcrm.web.{name}")
         except ModuleNotFoundError as error:

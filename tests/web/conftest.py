@@ -49,7 +49,7 @@ def client(app: Flask, web_db: Session) -> FlaskClient:
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)
     match = CSRF_META.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path} ({page.status_code})"
     return match.group(1)
