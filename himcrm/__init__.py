@@ -34,6 +34,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.config.from_mapping(settings.flask_config())
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a load balancer: trust exactly this many X-Forwarded-* hops, so
+        # request.url (webhook signatures, links) is the public one.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     from himcrm import db_setup, i18n

@@ -109,6 +109,35 @@ class Settings:
             sms_transliterate=_bool(
                 env.get("HIMCRM_SMS_TRANSLITERATE", "false"), "HIMCRM_SMS_TRANSLITERATE"
             ),
+            sms_gateway=_choice(
+                env.get("HIMCRM_SMS_GATEWAY", "console"),
+                "HIMCRM_SMS_GATEWAY",
+                ("console", "twilio"),
+            ),
+            sms_rate_per_second=_number(
+                env.get("HIMCRM_SMS_RATE_PER_SECOND", "10"), "HIMCRM_SMS_RATE_PER_SECOND"
+            ),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER", ""),
+            twilio_api_base=env.get("HIMCRM_TWILIO_API_BASE") or None,
+            email_gateway=_choice(
+                env.get("HIMCRM_EMAIL_GATEWAY", "console"),
+                "HIMCRM_EMAIL_GATEWAY",
+                ("console", "smtp"),
+            ),
+            smtp_host=env.get("SMTP_HOST", "localhost"),
+            smtp_port=int(_number(env.get("SMTP_PORT", "25"), "SMTP_PORT")),
+            smtp_from=env.get("SMTP_FROM", "him@izmir.example.org"),
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env.get("SMTP_STARTTLS", "false"), "SMTP_STARTTLS"),
+            send_lease_seconds=int(
+                _number(env.get("HIMCRM_SEND_LEASE_SECONDS", "120"), "HIMCRM_SEND_LEASE_SECONDS")
+            ),
+            trusted_proxies=int(
+                _number(env.get("HIMCRM_TRUSTED_PROXIES", "0"), "HIMCRM_TRUSTED_PROXIES")
+            ),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -130,6 +159,8 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "HIMCRM_SETTINGS": self,
+            # Attachments are at most 10 MB; refuse bigger bodies before parsing them.
+            "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
             **self.extra,
         }
 

@@ -33,7 +33,11 @@ def make_app(database_url: str, instance: Path) -> Flask:
         instance_path=instance,
         testing=True,
     )
-    return create_app(settings)
+    app = create_app(settings)
+    # One in-memory login budget for the whole session would make test order
+    # matter; the rate-limit tests switch it back on for themselves.
+    app.config["RATELIMIT_ENABLED"] = False
+    return app
 
 
 def build_database(app: Flask) -> None:

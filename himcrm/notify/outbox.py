@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import has_app_context
 from sqlalchemy.orm import Session
 
 from himcrm.db_setup import upsert_insert
+from himcrm.jobs_runtime import enqueue_after_commit
 from himcrm.models import Notification, NotificationChannel, NotificationStatus
 
 _table = Notification.__table__
@@ -26,12 +28,15 @@ def queue_message(
     citizen_id: int | None = None,
     user_id: int | None = None,
     send_after: datetime | None = None,
+    send_now: bool = False,
 ) -> int | None:
     """Add a message to the outbox unless one with ``key`` exists.
 
     Returns the new row's id, or None when the key was already there: a second
     sweep, a duplicate job or a retried request writes nothing (DESIGN.md §5).
-    The row commits or rolls back with the caller's transaction.
+    The row commits or rolls back with the caller's transaction. ``send_now``
+    (a citizen waiting for the message) also enqueues the send job once the
+    transaction has committed; without it the minute sweep sends the row.
     """
     stmt = (
         upsert_insert(session, _table)
@@ -53,4 +58,9 @@ def queue_message(
         .on_conflict_do_nothing(index_elements=[_table.c.idempotency_key])
         .returning(_table.c.id)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    row_id = session.execute(stmt).scalar_one_or_none()
+    if row_id is not None and send_now and has_app_context():
+        enqueue_after_commit(
+            session, "himcrm.jobs.send_notification", row_id, queue="notifications"
+        )
+    return row_id

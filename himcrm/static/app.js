@@ -10,7 +10,9 @@
   function saveDraft(form) {
     var data = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "file") return;
+      // data-no-draft: never keep this field in the browser (e.g. the T.C. kimlik no).
+      if (!el.name || el.type === "hidden" || el.type === "password" || el.type === "file" ||
+          "noDraft" in el.dataset) return;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
       data[el.name] = el.value;
     });

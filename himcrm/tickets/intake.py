@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from himcrm.citizens.identity import is_mobile
 from himcrm.citizens.service import CitizenInput, find_or_create_citizen
 from himcrm.errors import ValidationError
-from himcrm.jobs_runtime import enqueue_after_commit
 from himcrm.models import (
     Call,
     Channel,
@@ -271,7 +269,7 @@ def _queue_acknowledgement(
         channel, recipient = NotificationChannel.EMAIL, citizen.email
     else:
         return  # a landline and no e-mail: the operator read the number out on the call
-    message_id = queue_message(
+    queue_message(
         session,
         key=f"ticket:{ticket.id}:ack",
         channel=channel,
@@ -281,10 +279,5 @@ def _queue_acknowledgement(
         now=when,
         ticket_id=ticket.id,
         citizen_id=citizen.id,
+        send_now=True,  # the caller is on the phone: do not wait for the minute sweep
     )
-    if message_id is not None and has_app_context():
-        # The caller is on the phone: send right after the commit rather than at
-        # the next sweep (which would still send it if this enqueue is lost).
-        enqueue_after_commit(
-            session, "himcrm.jobs.send_notification", message_id, queue="notifications"
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
         return {"Role": Role, "current_user": current_user}
 
 
-def _start_embedded_scheduler(app: Flask):  # type: ignore[no-untyped-def]
+def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
     """The embedded default has no worker process: the web process runs the ticker.
 
     Started on the first request (not at import, so ``flask db upgrade`` and the
@@ -91,11 +92,14 @@ def _start_embedded_scheduler(app: Flask):  # type: ignore[no-untyped-def]
     return hook
 
 
+STAFF_SCREENS = ("console", "search", "triage", "inbox", "approvals", "admin")
+
+
 def _register_optional_blueprints(app: Flask) -> None:
     """Blueprints of the staff screens, each in its own module."""
     import importlib
 
-    for name in ("console", "search", "triage", "inbox", "approvals", "admin", "outbox"):
+    for name in (*STAFF_SCREENS, "outbox", "webhooks"):
         try:
             module = importlib.import_module(f"himcrm.web.{name}")
         except ModuleNotFoundError as error:

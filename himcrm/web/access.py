@@ -22,7 +22,7 @@ from himcrm.models import Role, User, utcnow
 #: Endpoints anyone may reach without logging in. Everything else is closed.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "static", "healthz"})
 #: Blueprints whose endpoints are public by design (citizen pages, webhooks, Open311).
-PUBLIC_BLUEPRINTS: frozenset[str] = frozenset()
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"webhooks"})
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)

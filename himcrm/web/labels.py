@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from himcrm.models import Channel, EventKind, Priority, Role, TicketStatus, TicketType
+from himcrm.models import (
+    Channel,
+    EventKind,
+    Priority,
+    ReplyChannel,
+    Role,
+    TicketStatus,
+    TicketType,
+)
 
 STATUS = {
     TicketStatus.NEW: _l("Yeni"),
@@ -77,4 +85,12 @@ ROLE = {
     Role.FIELD_TEAM: _l("Saha ekibi"),
     Role.SUPERVISOR: _l("Yönetici"),
     Role.ADMIN: _l("Sistem yöneticisi"),
+}
+
+REPLY_CHANNEL = {
+    ReplyChannel.SMS: _l("SMS"),
+    ReplyChannel.PHONE: _l("Telefonla aranarak"),
+    ReplyChannel.EMAIL: _l("E-posta"),
+    ReplyChannel.POST: _l("Posta"),
+    ReplyChannel.IN_PERSON: _l("Yüz yüze"),
 }
