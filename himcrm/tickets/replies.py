@@ -10,7 +10,7 @@ request cannot send it twice (DESIGN.md §5).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -37,6 +37,7 @@ from himcrm.tickets.lifecycle import Actor
 from himcrm.tickets.queries import visible_tickets
 
 MAX_BODY = 5_000
+SURVEY_DELAY = timedelta(days=1)
 ANSWER_TEMPLATE = "ticket_answered"
 #: Where a reply may still be written: the ticket is with the department and not in approval.
 DRAFTABLE = frozenset({TicketStatus.ROUTED, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD})
@@ -297,3 +298,17 @@ def _deliver(session: Session, ticket: Ticket, reply: Reply, actor: Actor, now: 
         citizen_id=ticket.citizen_id,
         send_now=True,
     )
+    if channel == NotificationChannel.SMS:
+        # The satisfaction survey ("1–5" by SMS) a day after the answer, once per ticket.
+        queue_message(
+            session,
+            key=f"ticket:{ticket.id}:survey",
+            channel=channel,
+            recipient=recipient,
+            template="survey",
+            context={"number": ticket.number, "token": ticket.tracking_token},
+            now=now,
+            send_after=now + SURVEY_DELAY,
+            ticket_id=ticket.id,
+            citizen_id=ticket.citizen_id,
+        )

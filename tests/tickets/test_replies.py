@@ -154,6 +154,11 @@ def test_submit_then_approve_answers_the_citizen_through_the_outbox(
     }
     kinds = [e.kind for e in ticket.events]
     assert kinds[-3:] == [EventKind.STATUS_CHANGED, EventKind.STATUS_CHANGED, EventKind.APPROVED]
+    survey = session.scalar(
+        sa.select(Notification).where(Notification.idempotency_key == f"ticket:{ticket.id}:survey")
+    )
+    assert survey is not None and survey.template == "survey"
+    assert survey.send_after == later + timedelta(days=1)  # a day after the answer
 
 
 def test_return_needs_a_reason_and_the_revision_is_a_new_version(
