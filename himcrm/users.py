@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -115,3 +116,89 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdate:
+    """What an admin may change on an account (the username stays)."""
+
+    full_name: str
+    role: str
+    department_code: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    is_department_head: bool = False
+    active: bool = True
+
+
+def update_user(
+    session: Session, user: User, data: UserUpdate, *, actor: User | None = None
+) -> User:
+    """Change an account; an admin cannot take away their own admin access."""
+    try:
+        role = Role(data.role)
+    except ValueError:
+        raise ValidationError(_l("Bilinmeyen rol."), field="role") from None
+    full_name = " ".join(data.full_name.split())
+    if not full_name:
+        raise ValidationError(_l("Ad soyad gerekli."), field="full_name")
+    if len(full_name) > 200:
+        raise ValidationError(_l("Ad soyad çok uzun."), field="full_name")
+    department = None
+    if data.department_code:
+        department = session.scalar(
+            sa.select(Department).where(Department.code == data.department_code.strip())
+        )
+        if department is None:
+            raise ValidationError(_l("Bilinmeyen birim."), field="department")
+    if role.is_department_scoped and department is None:
+        raise ValidationError(_l("Bu rol için birim seçilmeli."), field="department")
+    if data.is_department_head and department is None:
+        raise ValidationError(_l("Birim amiri için birim seçilmeli."), field="department")
+    email = (data.email or "").strip() or None
+    if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+        raise ValidationError(_l("Geçerli bir e-posta adresi değil."), field="email")
+    phone_raw = (data.phone or "").strip()
+    phone = normalise_phone(phone_raw) if phone_raw else None
+    if actor is not None and actor.id == user.id:
+        if role is not Role.ADMIN and user.role is Role.ADMIN:
+            raise ValidationError(_l("Kendi yönetici yetkinizi kaldıramazsınız."), field="role")
+        if not data.active:
+            raise ValidationError(_l("Kendi hesabınızı pasifleştiremezsiniz."), field="active")
+    user.full_name = full_name
+    user.role = role
+    user.department = department
+    user.department_id = department.id if department is not None else None
+    user.email = email
+    user.phone = phone
+    user.is_department_head = data.is_department_head
+    user.active = data.active
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give an account a new password (policy checked) and lift any lockout."""
+    check_password_policy(password)
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def deactivate_user(session: Session, user: User, *, actor: User | None = None) -> None:
+    """Stop an account from logging in; its history stays attributed to it."""
+    if actor is not None and actor.id == user.id:
+        raise ValidationError(_l("Kendi hesabınızı pasifleştiremezsiniz."), field="active")
+    user.active = False
+    session.flush()
+
+
+def reactivate_user(session: Session, user: User) -> None:
+    user.active = True
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()

@@ -34,6 +34,7 @@ from himcrm.notify.outbox import queue_message
 from himcrm.tickets import lifecycle
 from himcrm.tickets.lifecycle import Actor
 from himcrm.tickets.numbering import next_ticket_number, ticket_year
+from himcrm.tickets.reference import find_district, find_leaf_topic
 from himcrm.tickets.routing import resolve_department
 
 MAX_DESCRIPTION = 10_000
@@ -148,29 +149,8 @@ def _check(session: Session, data: TicketInput) -> _Checked:
     if external_id is not None and len(external_id) > 128:
         raise ValidationError(_l("Dış kayıt numarası çok uzun."), field="external_id")
 
-    topic = None
-    if data.topic_code:
-        topic = session.scalar(
-            sa.select(TopicCode).where(TopicCode.code == data.topic_code.strip())
-        )
-        if topic is None or not topic.is_active:
-            raise ValidationError(
-                _l("Bilinmeyen konu kodu."), field="topic_code", code=data.topic_code
-            )
-        if not topic.is_leaf:
-            raise ValidationError(
-                _l("Konu kodu bir grup; alt konulardan birini seçin."),
-                field="topic_code",
-                code=topic.code,
-            )
-
-    district = None
-    if data.district_code:
-        district = session.scalar(
-            sa.select(District).where(District.code == data.district_code.strip())
-        )
-        if district is None:
-            raise ValidationError(_l("Bilinmeyen ilçe."), field="district")
+    topic = find_leaf_topic(session, data.topic_code) if data.topic_code else None
+    district = find_district(session, data.district_code, field="district")
 
     has_coordinates = _check_coordinates(data.latitude, data.longitude)
     if topic is not None and topic.requires_location:
