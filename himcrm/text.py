@@ -23,3 +23,20 @@ def normalise_name(text: str) -> str:
 
 def same_name(a: str, b: str) -> bool:
     return tr_lower(normalise_name(a)) == tr_lower(normalise_name(b))
+
+
+_FOLD = str.maketrans("çğıöşüâîû", "cgiosuaiu")
+_TR_ORDER = {ch: i for i, ch in enumerate("abcçdefgğhıijklmnoöprsştuüvyz")}
+
+
+def search_key(text: str) -> str:
+    """Lower-case by Turkish rules, then fold to ASCII: ``"ÇÖP Işık"`` → ``"cop isik"``.
+
+    What people type without Turkish letters ("cop", "isik") then matches.
+    """
+    return tr_lower(text).translate(_FOLD)
+
+
+def tr_sort_key(text: str) -> tuple[int, ...]:
+    """Turkish alphabetical order (Ç after C, İ after I, Ö after O ...)."""
+    return tuple(_TR_ORDER.get(ch, 100 + ord(ch)) for ch in tr_lower(text))

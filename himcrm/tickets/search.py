@@ -45,9 +45,8 @@ from himcrm.models import (
     TopicCode,
     User,
 )
-from himcrm.text import tr_lower
+from himcrm.text import search_key, tr_lower
 from himcrm.tickets.queries import visible_tickets
-from himcrm.tickets.topic_search import search_key
 
 PER_PAGE = 50
 MAX_QUERY = 200

@@ -15,19 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from himcrm.models import Department, TopicCode
-from himcrm.text import tr_lower
+from himcrm.text import search_key, tr_lower
 
 DEFAULT_LIMIT = 15
 #: A query word this long may match a longer one it starts with ("lambaları" → "lamba").
 MIN_STEM = 4
 
-_FOLD = str.maketrans("çğıöşüâîû", "cgiosuaiu")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def search_key(text: str) -> str:
-    """Lower-case by Turkish rules, then fold to ASCII: ``"ÇÖP Işık"`` → ``"cop isik"``."""
-    return tr_lower(text).translate(_FOLD)
 
 
 def _words(text: str) -> list[str]:
@@ -75,8 +69,8 @@ def _count_matches(query: list[str], words: tuple[str, ...]) -> int | None:
         if any(_word_matches(q, w) for w in words):
             exact += 1
             continue
-        folded = q.translate(_FOLD)
-        if not any(_word_matches(folded, w.translate(_FOLD)) for w in words):
+        folded = search_key(q)
+        if not any(_word_matches(folded, search_key(w)) for w in words):
             return None
     return exact
 

@@ -16,7 +16,7 @@ from himcrm.errors import DomainError
 from himcrm.extensions import db
 from himcrm.models import District, TicketType
 from himcrm.privacy.masking import may_see_contact
-from himcrm.text import tr_lower
+from himcrm.text import tr_sort_key
 from himcrm.tickets.intake import TicketInput, create_ticket
 from himcrm.tickets.queries import get_visible_ticket
 from himcrm.tickets.topic_search import TopicHit, search_topics
@@ -192,16 +192,7 @@ def _card_json(card: CitizenCard, show_contact: bool) -> dict[str, Any]:
 
 def _districts() -> list[tuple[str, str]]:
     rows = db.session.execute(sa.select(District.code, District.name)).all()
-    return sorted(((code, name) for code, name in rows), key=lambda row: _tr_sort_key(row[1]))
-
-
-_TR_ALPHABET = "abcçdefgğhıijklmnoöprsştuüvyz"
-_TR_ORDER = {ch: i for i, ch in enumerate(_TR_ALPHABET)}
-
-
-def _tr_sort_key(text: str) -> tuple[int, ...]:
-    """Turkish alphabetical order (Ç after C, İ after I, Ö after O ...)."""
-    return tuple(_TR_ORDER.get(ch, 100 + ord(ch)) for ch in tr_lower(text))
+    return sorted(((code, name) for code, name in rows), key=lambda row: tr_sort_key(row[1]))
 
 
 def _render_form(form: dict[str, str], errors: dict[str, str]) -> str:

@@ -135,7 +135,12 @@ def test_take_draft_return_revise_approve(page: Page, live: LiveServer) -> None:
         assert answer is not None and answer.recipient == "+905321234567"
         assert "1203/4 Sokak" in answer.context["body"]
         db.session.remove()
-    assert keys == {f"ticket:{ticket_id}:ack", f"ticket:{ticket_id}:answer:3"}
+    # The acknowledgement, the approved (third) version, and tomorrow's survey.
+    assert keys == {
+        f"ticket:{ticket_id}:ack",
+        f"ticket:{ticket_id}:answer:3",
+        f"ticket:{ticket_id}:survey",
+    }
 
 
 def _reply_id(live: LiveServer, ticket_id: int, version: int) -> int:

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from himcrm.models import TopicCode
-from himcrm.tickets.topic_search import search_key, search_topics
+from himcrm.text import search_key
+from himcrm.tickets.topic_search import search_topics
 from tests import factories as f
 
 
