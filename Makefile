@@ -29,7 +29,7 @@ translations: $(BIN)/.installed
 # Re-extract the strings after changing user-facing text, then translate the new entries.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o himcrm/translations/messages.pot . >/dev/null
-	$(BIN)/pybabel update --quiet -i himcrm/translations/messages.pot -d himcrm/translations
+	$(BIN)/pybabel -q update -i himcrm/translations/messages.pot -d himcrm/translations
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
