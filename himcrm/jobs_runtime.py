@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -58,15 +58,21 @@ class PeriodicJob:
     path: str
     queue: str = "default"
     every_seconds: int | None = None
-    monthly_day: int | None = None  # with monthly_at: the day of the month
-    monthly_at: tuple[int, int] = (8, 0)
+    monthly_day: int | None = None  # the day of the month, at ``at``
+    weekly_day: int | None = None  # the weekday (0 = Monday), at ``at``
+    at: tuple[int, int] = (8, 0)  # local time, Europe/Istanbul
 
     def slot(self, now: datetime) -> str | None:
         """The time slot ``now`` falls in, or None when the job is not due yet."""
         if self.every_seconds:
             return str(int(now.timestamp()) // self.every_seconds)
         local = now.astimezone(ZoneInfo("Europe/Istanbul"))
-        hour, minute = self.monthly_at
+        hour, minute = self.at
+        if self.weekly_day is not None:
+            day = local.date() - timedelta(days=(local.weekday() - self.weekly_day) % 7)
+            start = datetime.combine(day, time(hour, minute), local.tzinfo)
+            iso = day.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}" if local >= start else None
         start = local.replace(
             day=self.monthly_day or 1, hour=hour, minute=minute, second=0, microsecond=0
         )

@@ -121,3 +121,37 @@ def test_unknown_queues_are_refused(fresh_app: Flask) -> None:
         InProcessRunner(fresh_app, synchronous=True).enqueue(
             "tests.rq_jobs.add_note", 1, "x", queue="nope"
         )
+
+
+def test_periodic_slots_follow_istanbul_time() -> None:
+    from datetime import UTC
+
+    from himcrm.jobs_runtime import PeriodicJob
+
+    weekly = PeriodicJob("w", "x", weekly_day=0)  # Mondays 08:00 Istanbul = 05:00 UTC
+    assert weekly.slot(datetime(2026, 11, 23, 4, 59, tzinfo=UTC)) is None  # not 08:00 yet
+    assert weekly.slot(datetime(2026, 11, 23, 5, 0, tzinfo=UTC)) == "2026-W48"
+    monthly = PeriodicJob("m", "x", monthly_day=1)
+    assert monthly.slot(datetime(2026, 12, 1, 4, 59, tzinfo=UTC)) is None
+    assert monthly.slot(datetime(2026, 12, 1, 5, 0, tzinfo=UTC)) == "2026-12"
+    minute = PeriodicJob("s", "x", every_seconds=60)
+    assert minute.slot(datetime(2026, 12, 1, 5, 0, 59, tzinfo=UTC)) != minute.slot(
+        datetime(2026, 12, 1, 5, 1, tzinfo=UTC)
+    )
+
+
+def test_each_periodic_slot_is_enqueued_once_across_workers(redis_url: str) -> None:
+    from datetime import UTC
+
+    from himcrm.jobs_runtime import PERIODIC, SlotClaims, tick
+
+    connection = redis.Redis.from_url(redis_url)
+    runner = RQRunner(redis_url)
+    at = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday after 08:00 local, after the 1st
+    first = tick(runner, SlotClaims(connection), at)
+    second = tick(runner, SlotClaims(connection), at)  # another worker, same minute
+    restarted = tick(runner, SlotClaims(connection), at)  # a restarted worker
+    assert sorted(first) == sorted(job.name for job in PERIODIC)
+    assert second == restarted == []
+    queued = sum(runner.queue(name).count for name in QUEUES)
+    assert queued == len(PERIODIC)

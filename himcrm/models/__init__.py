@@ -12,6 +12,7 @@ from himcrm.models.org import (
     HolidayOverride,
 )
 from himcrm.models.reply import Reply, ReplyStatus, ReplyTemplate
+from himcrm.models.report import StoredReport
 from himcrm.models.ticket import (
     OPEN_STATUSES,
     Attachment,
@@ -51,6 +52,7 @@ __all__ = [
     "ReplyTemplate",
     "Role",
     "RoutingRule",
+    "StoredReport",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",

@@ -93,8 +93,10 @@ class Ticket(TimestampMixin, Base):
             postgresql_where=sa.text("next_reminder_at IS NOT NULL"),
             sqlite_where=sa.text("next_reminder_at IS NOT NULL"),
         ),
-        # Reports: tickets received in a period, per department.
+        # Reports: tickets received in a period, per department; concluded in a period.
         sa.Index("ix_tickets_created_at_department", "created_at", "department_id"),
+        sa.Index("ix_tickets_answered_at", "answered_at"),
+        sa.Index("ix_tickets_first_responded_at", "first_responded_at"),
         sa.CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_range"
         ),
@@ -137,6 +139,12 @@ class Ticket(TimestampMixin, Base):
     first_responded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+    # Durations in business minutes, fixed when the step happens, so reports
+    # aggregate them in SQL instead of re-running calendar maths per ticket.
+    paused_business_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_response_business_minutes: Mapped[int | None]
+    resolution_business_minutes: Mapped[int | None]
 
     satisfaction: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)

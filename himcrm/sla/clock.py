@@ -64,6 +64,26 @@ def start_clock(session: Session, ticket: Ticket, topic: TopicCode, start: datet
     ticket.next_reminder_at = start if ticket.resolution_due_at is not None else None
 
 
+def business_minutes(session: Session, ticket: Ticket, start: datetime, end: datetime) -> int:
+    """Working minutes of the ticket's department between two instants."""
+    calendar = calendar_for_department(session, ticket.department_id)
+    return int(calendar.between(start, end).total_seconds() // 60)
+
+
+def record_first_response(session: Session, ticket: Ticket, when: datetime) -> None:
+    ticket.first_responded_at = when
+    ticket.first_response_business_minutes = business_minutes(
+        session, ticket, ticket.created_at, when
+    )
+
+
+def record_resolution(session: Session, ticket: Ticket, when: datetime) -> None:
+    """Fix the time to resolution in business minutes, time on hold excluded."""
+    ticket.answered_at = when
+    total = business_minutes(session, ticket, ticket.created_at, when)
+    ticket.resolution_business_minutes = max(total - (ticket.paused_business_minutes or 0), 0)
+
+
 def pause_clock(ticket: Ticket, now: datetime) -> None:
     if ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
@@ -91,6 +111,9 @@ def resume_clock(session: Session, ticket: Ticket, now: datetime) -> None:
         ticket.first_response_due_at = resume_due(
             calendar, ticket.first_response_due_at, paused_at, now, unit
         )
+    ticket.paused_business_minutes = (ticket.paused_business_minutes or 0) + int(
+        calendar.between(paused_at, now).total_seconds() // 60
+    )
     ticket.sla_paused_at = None
     if ticket.resolution_due_at is not None:
         ticket.next_reminder_at = now

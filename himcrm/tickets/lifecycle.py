@@ -31,7 +31,14 @@ from himcrm.models import (
     User,
     utcnow,
 )
-from himcrm.sla.clock import pause_clock, resume_clock, start_clock, stop_clock
+from himcrm.sla.clock import (
+    pause_clock,
+    record_first_response,
+    record_resolution,
+    resume_clock,
+    start_clock,
+    stop_clock,
+)
 
 S = TicketStatus
 _OPEN_WORK = frozenset({S.NEW, S.ROUTED, S.IN_PROGRESS, S.ON_HOLD})
@@ -168,7 +175,7 @@ def _transition(
     previous = ticket.status
     ticket.status = spec.target
     if spec.target in {S.IN_PROGRESS, S.ANSWERED} and ticket.first_responded_at is None:
-        ticket.first_responded_at = when
+        record_first_response(_session(ticket), ticket, when)
     if spec.target not in OPEN_STATUSES:
         stop_clock(ticket)
     event = record_event(
@@ -300,7 +307,7 @@ def approve(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> Tic
     _require_approver(actor)
     when = now or utcnow()
     event = _transition(ticket, "approve", actor, now=when)
-    ticket.answered_at = when
+    record_resolution(_session(ticket), ticket, when)
     return event
 
 
@@ -320,7 +327,7 @@ def answer(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> Tick
         )
     when = now or utcnow()
     event = _transition(ticket, "answer", actor, now=when)
-    ticket.answered_at = when
+    record_resolution(_session(ticket), ticket, when)
     return event
 
 
@@ -338,6 +345,7 @@ def reopen(
     when = now or utcnow()
     event = _transition(ticket, "reopen", actor, now=when, reason=reason)
     ticket.answered_at = None
+    ticket.resolution_business_minutes = None
     ticket.closed_at = None
     ticket.assignee_id = None
     if ticket.topic_code is not None:

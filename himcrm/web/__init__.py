@@ -92,7 +92,7 @@ def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
     return hook
 
 
-STAFF_SCREENS = ("console", "search", "triage", "inbox", "approvals", "admin")
+STAFF_SCREENS = ("console", "search", "triage", "inbox", "approvals", "admin", "reports")
 
 
 def _register_optional_blueprints(app: Flask) -> None:

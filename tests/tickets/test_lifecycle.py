@@ -188,6 +188,14 @@ def test_hold_pauses_and_resume_extends_the_due_time(
     # One full working day (9 h) was spent on hold, so the due time moves by one working day.
     assert ticket.resolution_due_at is not None and ticket.resolution_due_at > due
     assert [e.kind for e in ticket.events][-2:] == [EventKind.ON_HOLD, EventKind.RESUMED]
+    assert ticket.paused_business_minutes == 9 * 60  # Tue 11:00 → Wed 11:00 is one working day
+    assert ticket.first_response_business_minutes == 0  # started at once
+    lifecycle.submit_for_approval(
+        ticket, Actor(setup["staff"]), now=held + timedelta(days=1, hours=1)
+    )
+    lifecycle.approve(ticket, Actor(setup["manager"]), now=held + timedelta(days=1, hours=2))
+    # Tue 10:00 → Wed 13:00 is 12 working hours, 9 of them on hold.
+    assert ticket.resolution_business_minutes == 3 * 60
 
 
 def test_reopen_returns_to_triage_with_a_fresh_sla(
