@@ -80,7 +80,8 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     send_lease_seconds: int = 120  # a claimed but unfinished send is retried after this
-    trusted_proxies: int = 0  # X-Forwarded-* hops to trust (webhook URLs behind a proxy)
+    trusted_proxies: int = 0
+    report_recipients: tuple[str, ...] = ()  # e-mail addresses of the scheduled reports
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -134,6 +135,9 @@ class Settings:
             smtp_starttls=_bool(env.get("SMTP_STARTTLS", "false"), "SMTP_STARTTLS"),
             send_lease_seconds=int(
                 _number(env.get("HIMCRM_SEND_LEASE_SECONDS", "120"), "HIMCRM_SEND_LEASE_SECONDS")
+            ),
+            report_recipients=tuple(
+                a.strip() for a in env.get("HIMCRM_REPORT_RECIPIENTS", "").split(",") if a.strip()
             ),
             trusted_proxies=int(
                 _number(env.get("HIMCRM_TRUSTED_PROXIES", "0"), "HIMCRM_TRUSTED_PROXIES")

@@ -17,6 +17,7 @@ from himcrm.notify.gateways import email_gateway, sms_gateway
 from himcrm.notify.rate_limit import RateLimiter
 from himcrm.notify.sender import Senders, deliver, due_ids
 from himcrm.reports.overdue import previous_month, queue_monthly_overdue
+from himcrm.reports.scheduled import generate_stored_report, period_for
 from himcrm.sla.reminders import sweep_reminders
 
 log = logging.getLogger(__name__)
@@ -105,3 +106,32 @@ def monthly_overdue_report() -> int:
         db.session.remove()
     dispatch()
     return written
+
+
+def _stored_report(kind: str) -> int:
+    now = utcnow()
+    session = db.session()
+    try:
+        stored = generate_stored_report(
+            session,
+            kind,
+            period_for(kind, now),
+            now=now,
+            recipients=list(_settings().report_recipients),
+        )
+        session.commit()
+        report_id = stored.id
+    finally:
+        db.session.remove()
+    dispatch()
+    return report_id
+
+
+def weekly_report() -> int:
+    """Monday 08:00 Istanbul: last week's report, stored and e-mailed (same week again replaces)."""
+    return _stored_report("weekly")
+
+
+def monthly_report() -> int:
+    """1st of the month, 08:00 Istanbul: last month's report, stored and e-mailed."""
+    return _stored_report("monthly")

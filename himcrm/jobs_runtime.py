@@ -84,6 +84,8 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "monthly-overdue", "himcrm.jobs.monthly_overdue_report", queue="reports", monthly_day=1
     ),
+    PeriodicJob("weekly-report", "himcrm.jobs.weekly_report", queue="reports", weekly_day=0),
+    PeriodicJob("monthly-report", "himcrm.jobs.monthly_report", queue="reports", monthly_day=1),
 )
 
 

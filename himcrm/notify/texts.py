@@ -113,4 +113,18 @@ def render(
             f"{context.get('department')}: {context.get('month')} ayında süresinde sonuçlanmayan "
             f"{count} başvuru:\n{lines}",
         )
+    if template == "report_ready":
+        kind = "haftalık" if context.get("kind") == "weekly" else "aylık"
+        download = f"{base_url}/reports/stored/{context.get('report_id')}/xlsx"
+        return (
+            f"HİM raporu: {context.get('label')}",
+            f"HİM {kind} raporu, {context.get('first_day')} – {context.get('last_day')}:\n"
+            f"Gelen başvuru: {context.get('received')}\n"
+            f"Sonuçlanan: {context.get('concluded')} (%{context.get('concluded_pct')})\n"
+            f"Süresinde sonuçlanan: %{context.get('sla_met_pct')}\n"
+            f"Süresi geçmiş açık başvuru: {context.get('overdue_now')}\n"
+            f"Gelen çağrı: {context.get('calls_received')} "
+            f"(cevaplanma %{context.get('calls_answered_pct')})\n"
+            f"Raporu indirin (Excel): {download}",
+        )
     raise ValueError(f"unknown message template {template!r}")

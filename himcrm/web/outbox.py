@@ -58,6 +58,7 @@ TEMPLATE = {
     "reminder_overdue": _l("SLA gecikme bildirimi"),
     "approval_waiting": _l("Onay bekleyen yanıt"),
     "monthly_overdue": _l("Aylık gecikme raporu"),
+    "report_ready": _l("Dönemsel rapor"),
 }
 
 
