@@ -6,7 +6,8 @@ place (:func:`himcrm.create_app` registers the handler).
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 
 class DomainError(Exception):
@@ -57,3 +58,14 @@ class ConcurrentUpdate(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def parse_choice(enum_cls: type[E], value: object, *, field: str, message: Any) -> E:
+    """``enum_cls(value)``, or a ValidationError naming ``field`` with ``message``."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise ValidationError(message, field=field) from None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from himcrm.citizens.identity import normalise_phone
-from himcrm.errors import DomainError, ValidationError
+from himcrm.errors import DomainError, ValidationError, parse_choice
 from himcrm.models import Department, Role, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -44,10 +44,7 @@ def create_user(session: Session, data: UserInput) -> User:
         raise ValidationError(_l("Kullanıcı adı geçersiz."), field="username")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise ValidationError(_l("Bu kullanıcı adı zaten var."), field="username")
-    try:
-        role = Role(data.role)
-    except ValueError:
-        raise ValidationError(_l("Bilinmeyen rol."), field="role") from None
+    role = parse_choice(Role, data.role, field="role", message=_l("Bilinmeyen rol."))
     if not data.full_name.strip():
         raise ValidationError(_l("Ad soyad gerekli."), field="full_name")
     check_password_policy(data.password)
@@ -138,10 +135,7 @@ def update_user(
     session: Session, user: User, data: UserUpdate, *, actor: User | None = None
 ) -> User:
     """Change an account; an admin cannot take away their own admin access."""
-    try:
-        role = Role(data.role)
-    except ValueError:
-        raise ValidationError(_l("Bilinmeyen rol."), field="role") from None
+    role = parse_choice(Role, data.role, field="role", message=_l("Bilinmeyen rol."))
     full_name = " ".join(data.full_name.split())
     if not full_name:
         raise ValidationError(_l("Ad soyad gerekli."), field="full_name")

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import normalise_phone, validate_kimlik_no
-from himcrm.errors import ValidationError
+from himcrm.errors import ValidationError, parse_choice
 from himcrm.models import Citizen, District, ReplyChannel
 from himcrm.text import normalise_name, same_name
 
@@ -63,12 +63,12 @@ def find_or_create_citizen(session: Session, data: CitizenInput, *, now: datetim
         raise ValidationError(_l("Ad soyad çok uzun."), field="citizen.full_name")
     channel = None
     if data.preferred_channel:
-        try:
-            channel = ReplyChannel(data.preferred_channel)
-        except ValueError:
-            raise ValidationError(
-                _l("Bilinmeyen yanıt kanalı."), field="citizen.preferred_channel"
-            ) from None
+        channel = parse_choice(
+            ReplyChannel,
+            data.preferred_channel,
+            field="citizen.preferred_channel",
+            message=_l("Bilinmeyen yanıt kanalı."),
+        )
     district_id = None
     if data.district_code:
         district_id = session.scalar(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from himcrm.errors import ValidationError
+from himcrm.errors import ValidationError, parse_choice
 from himcrm.models import (
     BusinessCalendar,
     Department,
@@ -95,10 +95,7 @@ def _check(session: Session, data: DepartmentInput, existing: Department | None)
     if clash is not None and clash is not existing:
         raise ValidationError(_l("Bu kodla bir birim zaten var."), field="code")
     name = inputs.text(data.name, "name", max_len=200, required=_l("Birim adı gerekli."))
-    try:
-        kind = DepartmentKind(data.kind)
-    except ValueError:
-        raise ValidationError(_l("Birim türü seçin."), field="kind") from None
+    kind = parse_choice(DepartmentKind, data.kind, field="kind", message=_l("Birim türü seçin."))
     parent = inputs.by_code(
         session, Department, data.parent_code, "parent", _l("Bilinmeyen üst birim.")
     )

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from himcrm.errors import ValidationError
+from himcrm.errors import ValidationError, parse_choice
 from himcrm.models import Department, Priority, ReplyTemplate, RoutingRule, Ticket, TopicCode
 from himcrm.organisation import inputs
 from himcrm.seed.data import LEGAL_CEILING_BUSINESS_HOURS, LEGAL_CEILING_CALENDAR_HOURS
@@ -191,14 +191,8 @@ def _save(session: Session, data: TopicInput, existing: TopicCode | None) -> Top
     )
     if department is not None and not department.is_active:
         raise ValidationError(_l("Pasif bir birim seçilemez."), field="department")
-    try:
-        unit = SlaUnit(data.sla_unit)
-    except ValueError:
-        raise ValidationError(_l("SLA birimi seçin."), field="sla_unit") from None
-    try:
-        priority = Priority(data.priority)
-    except ValueError:
-        raise ValidationError(_l("Öncelik seçin."), field="priority") from None
+    unit = parse_choice(SlaUnit, data.sla_unit, field="sla_unit", message=_l("SLA birimi seçin."))
+    priority = parse_choice(Priority, data.priority, field="priority", message=_l("Öncelik seçin."))
     first, resolution = _check_sla(data, unit, department)
     if existing is not None:
         if data.is_group and not is_group(existing) and ticket_count(session, existing):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import is_mobile
 from himcrm.citizens.service import CitizenInput, find_or_create_citizen
-from himcrm.errors import ValidationError
+from himcrm.errors import ValidationError, parse_choice
 from himcrm.models import (
     Call,
     Channel,
@@ -129,14 +129,12 @@ def _find_existing(session: Session, channel: Channel, external_id: str) -> Tick
 
 
 def _check(session: Session, data: TicketInput) -> _Checked:
-    try:
-        channel = Channel(data.channel)
-    except ValueError:
-        raise ValidationError(_l("Bilinmeyen başvuru kanalı."), field="channel") from None
-    try:
-        ticket_type = TicketType(data.type)
-    except ValueError:
-        raise ValidationError(_l("Bilinmeyen başvuru türü."), field="type") from None
+    channel = parse_choice(
+        Channel, data.channel, field="channel", message=_l("Bilinmeyen başvuru kanalı.")
+    )
+    ticket_type = parse_choice(
+        TicketType, data.type, field="type", message=_l("Bilinmeyen başvuru türü.")
+    )
     description = (data.description or "").strip()
     if not description:
         raise ValidationError(_l("Başvuru metni boş olamaz."), field="description")

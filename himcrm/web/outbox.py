@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import mask_phone
 from himcrm.config import Settings
-from himcrm.errors import DomainError, ValidationError
+from himcrm.errors import DomainError, ValidationError, parse_choice
 from himcrm.extensions import db
 from himcrm.models import Notification, NotificationChannel, NotificationStatus, Ticket, User
 from himcrm.notify.texts import Segments, render, sms_segments, transliterate
@@ -105,14 +105,18 @@ def parse_filters(args: Mapping[str, str]) -> OutboxFilters:
     """The filter form's values; an unknown status or channel names its field."""
     status_text = args.get("status", "").strip()
     channel_text = args.get("channel", "").strip()
-    try:
-        status = NotificationStatus(status_text) if status_text else None
-    except ValueError:
-        raise ValidationError(_l("Geçersiz durum."), field="status") from None
-    try:
-        channel = NotificationChannel(channel_text) if channel_text else None
-    except ValueError:
-        raise ValidationError(_l("Geçersiz kanal."), field="channel") from None
+    status = (
+        parse_choice(NotificationStatus, status_text, field="status", message=_l("Geçersiz durum."))
+        if status_text
+        else None
+    )
+    channel = (
+        parse_choice(
+            NotificationChannel, channel_text, field="channel", message=_l("Geçersiz kanal.")
+        )
+        if channel_text
+        else None
+    )
     number = args.get("ticket", "").strip()
     if len(number) > 16:
         raise ValidationError(_l("Geçersiz başvuru numarası."), field="ticket")
