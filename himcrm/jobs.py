@@ -74,7 +74,7 @@ def sweep() -> dict[str, int]:
     """The minute job: write due reminders, then send what is waiting."""
     session = db.session()
     try:
-        result = sweep_reminders(session, now=utcnow())
+        result = sweep_reminders(session, now=utcnow(), after_batch=session.commit)
         session.commit()
     finally:
         db.session.remove()

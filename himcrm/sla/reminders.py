@@ -16,8 +16,8 @@ for 3 business days remind the approvers (once per reply).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -107,11 +107,32 @@ def department_contacts(
     return managers, heads or managers
 
 
-def _recipients(session: Session, ticket: Ticket, stage: Stage) -> list[User]:
-    managers, heads = department_contacts(session, ticket.department_id)
+@dataclass
+class _SweepCache:
+    """Per-sweep lookups by department: a sweep of thousands of tickets asks a few dozen times."""
+
+    session: Session
+    calendars: dict[int | None, WorkCalendar] = field(default_factory=dict)
+    contacts: dict[int | None, tuple[list[User], list[User]]] = field(default_factory=dict)
+
+    def calendar(self, department_id: int | None) -> WorkCalendar:
+        if department_id not in self.calendars:
+            self.calendars[department_id] = calendar_for_department(self.session, department_id)
+        return self.calendars[department_id]
+
+    def people(self, department_id: int | None) -> tuple[list[User], list[User]]:
+        if department_id not in self.contacts:
+            self.contacts[department_id] = department_contacts(self.session, department_id)
+        return self.contacts[department_id]
+
+
+def _recipients(cache: _SweepCache, ticket: Ticket, stage: Stage) -> list[User]:
     assignee = [ticket.assignee] if ticket.assignee is not None and ticket.assignee.active else []
+    if stage.name in {"p50", "p80"} and assignee:
+        return assignee
+    managers, heads = cache.people(ticket.department_id)
     if stage.name in {"p50", "p80"}:
-        return assignee or managers
+        return managers
     if stage.name == "due":
         return _unique([*assignee, *managers])
     return heads
@@ -159,10 +180,21 @@ def _write(
     return 1 if written is not None else 0
 
 
-def sweep_reminders(session: Session, *, now: datetime, batch: int = BATCH) -> SweepResult:
-    """Write every reminder due at ``now``; safe to run any number of times."""
+def sweep_reminders(
+    session: Session,
+    *,
+    now: datetime,
+    batch: int = BATCH,
+    after_batch: Callable[[], None] | None = None,
+) -> SweepResult:
+    """Write every reminder due at ``now``; safe to run any number of times.
+
+    ``after_batch`` (the job passes ``session.commit``) is called after every
+    batch: a backlog of hours after an outage is worked off in committed steps
+    instead of one transaction that a job timeout would roll back entirely.
+    """
     result = SweepResult()
-    calendars: dict[int | None, WorkCalendar] = {}
+    cache = _SweepCache(session)
     while True:
         tickets = session.scalars(
             sa.select(Ticket)
@@ -176,17 +208,17 @@ def sweep_reminders(session: Session, *, now: datetime, batch: int = BATCH) -> S
             break
         for ticket in tickets:
             result.tickets += 1
-            result.written += _remind(session, ticket, now, calendars)
+            result.written += _remind(session, ticket, now, cache)
         session.flush()
+        if after_batch is not None:
+            after_batch()
         if len(tickets) < batch:
             break
-    result.approvals = _approval_reminders(session, now=now, calendars=calendars)
+    result.approvals = _approval_reminders(session, now=now, cache=cache)
     return result
 
 
-def _remind(
-    session: Session, ticket: Ticket, now: datetime, calendars: dict[int | None, WorkCalendar]
-) -> int:
+def _remind(session: Session, ticket: Ticket, now: datetime, cache: _SweepCache) -> int:
     if (
         ticket.status not in OPEN_STATUSES
         or ticket.sla_paused_at is not None
@@ -195,10 +227,8 @@ def _remind(
     ):
         ticket.next_reminder_at = None
         return 0
-    if ticket.department_id not in calendars:
-        calendars[ticket.department_id] = calendar_for_department(session, ticket.department_id)
     unit = SlaUnit(ticket.topic_code.sla_unit) if ticket.topic_code else SlaUnit.BUSINESS
-    plan = stages(calendars[ticket.department_id], ticket, unit, now)
+    plan = stages(cache.calendar(ticket.department_id), ticket, unit, now)
     reached = [s for s in plan if s.at <= now]
     written = 0
     if reached:
@@ -210,7 +240,7 @@ def _remind(
             "stage": stage.name,
             "due": ticket.resolution_due_at.isoformat(),
         }
-        for user in _recipients(session, ticket, stage):
+        for user in _recipients(cache, ticket, stage):
             key = f"remind:{ticket.id}:{cycle}:{suffix}:{user.id}"
             written += _write(session, key, user, f"reminder_{stage.name}", context, now, ticket.id)
     upcoming = [s for s in plan if s.at > now]
@@ -218,9 +248,7 @@ def _remind(
     return written
 
 
-def _approval_reminders(
-    session: Session, *, now: datetime, calendars: dict[int | None, WorkCalendar]
-) -> int:
+def _approval_reminders(session: Session, *, now: datetime, cache: _SweepCache) -> int:
     """Replies waiting in the approval queue for 3 business days: tell the approvers once."""
     # Three business days are at least three calendar days: a cheap indexed superset.
     waiting = session.scalars(
@@ -236,15 +264,13 @@ def _approval_reminders(
     written = 0
     for reply in waiting:
         ticket = reply.ticket
-        if ticket.department_id not in calendars:
-            calendars[ticket.department_id] = calendar_for_department(session, ticket.department_id)
-        calendar = calendars[ticket.department_id]
+        calendar = cache.calendar(ticket.department_id)
         assert reply.submitted_at is not None
         if calendar.between(reply.submitted_at, now) < timedelta(
             hours=APPROVAL_WAIT_BUSINESS_HOURS
         ):
             continue
-        managers, _heads = department_contacts(session, ticket.department_id)
+        managers, _heads = cache.people(ticket.department_id)
         for user in managers:
             key = f"approval-wait:{reply.id}:{user.id}"
             written += _write(
