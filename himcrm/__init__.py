@@ -43,7 +43,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
-    from himcrm import db_setup, i18n
+    from himcrm import db_setup, i18n, logging_setup
+
+    logging_setup.install()
     from himcrm.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
