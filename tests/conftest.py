@@ -33,11 +33,9 @@ def make_app(database_url: str, instance: Path) -> Flask:
         instance_path=instance,
         testing=True,
     )
-    app = create_app(settings)
-    # One in-memory login budget for the whole session would make test order
-    # matter; the rate-limit tests switch it back on for themselves.
-    app.config["RATELIMIT_ENABLED"] = False
-    return app
+    # Rate limits stay on in tests (they are part of the product); route tests
+    # that log in often give their client its own REMOTE_ADDR.
+    return create_app(settings)
 
 
 def build_database(app: Flask) -> None:
