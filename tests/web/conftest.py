@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -43,9 +44,25 @@ def web_db(app: Flask) -> Iterator[Session]:
         connection.close()
 
 
+_addresses = itertools.count(1)
+
+
+def new_client(app: Flask) -> FlaskClient:
+    """A test client with an address of its own.
+
+    The login rate limit counts per address in memory for the whole test
+    session; giving every client its own address keeps tests independent of each
+    other's logins while the limit itself stays on, as in production.
+    """
+    client = app.test_client()
+    n = next(_addresses)
+    client.environ_base["REMOTE_ADDR"] = f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"
+    return client
+
+
 @pytest.fixture
 def client(app: Flask, web_db: Session) -> FlaskClient:
-    return app.test_client()
+    return new_client(app)
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

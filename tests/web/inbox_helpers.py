@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,20 +10,15 @@ from werkzeug.test import TestResponse
 
 from himcrm.models import Department, Ticket, TicketEvent, User, utcnow
 from tests import factories as f
-from tests.web.conftest import csrf_token, login
-
-_addresses = itertools.count(1)
+from tests.web.conftest import csrf_token, login, new_client
 
 
 def as_user(app: Flask, username: str) -> FlaskClient:
     """A client logged in as ``username``.
 
-    Each client gets its own REMOTE_ADDR: the login rate limit (per address) is
-    meant for people at one desk, not for a test suite logging in many times.
+    Each client has its own address (see tests.web.conftest.new_client).
     """
-    client = app.test_client()
-    n = next(_addresses)
-    client.environ_base["REMOTE_ADDR"] = f"127.1.{n // 250}.{n % 250 + 1}"
+    client = new_client(app)
     login(client, username)
     return client
 

@@ -11,7 +11,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from himcrm.extensions import limiter
 from himcrm.models import (
     BusinessCalendar,
     Department,
@@ -23,14 +22,6 @@ from himcrm.models import (
 )
 from tests import factories as f
 from tests.web.conftest import login, post
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_rate_limit(app: Flask) -> None:
-    """These tests log in many times a minute from one address: start each one with
-    the login rate limit's counters empty (the limit itself is tested elsewhere)."""
-    with app.app_context():
-        limiter.reset()
 
 
 def one(db: Session, model: type, **by: object) -> object:

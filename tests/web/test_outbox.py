@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from himcrm.extensions import limiter
 from himcrm.models import Notification, NotificationChannel, Role, Ticket
 from himcrm.notify.gateways import ConsoleEmail, ConsoleSms
 from himcrm.notify.outbox import queue_message
@@ -25,13 +24,6 @@ CITIZEN_PHONE = "+905321234567"
 CITIZEN_MAIL = "vatandas@example.org"
 STAFF_PHONE = "+905559876543"
 FAILED_PHONE = "+905301112244"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_rate_limit(app: Flask) -> None:
-    """Several logins a test from one address: start with empty login counters."""
-    with app.app_context():
-        limiter.reset()
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 from datetime import timedelta
 
@@ -18,16 +17,6 @@ from himcrm.reports.period import LOCAL, Period
 from himcrm.reports.scheduled import generate_stored_report
 from tests import factories
 from tests.web.conftest import login
-
-ADDRESS_BLOCK = 55  # this module's own 10.55.x.x (login rate limit is per address)
-_addresses = itertools.count(1)
-
-
-@pytest.fixture
-def client(client: FlaskClient) -> FlaskClient:
-    n = next(_addresses)
-    client.environ_base["REMOTE_ADDR"] = f"10.{ADDRESS_BLOCK}.{n // 250}.{n % 250 + 1}"
-    return client
 
 
 def _today_args() -> dict[str, str]:

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from himcrm.citizens.service import CitizenInput
 from himcrm.models import Ticket, utcnow
 from himcrm.tickets.intake import TicketInput, create_ticket
-from tests.web.conftest import csrf_token, login
+from tests.web.conftest import login, post
 
 PHONE = "+905324440011"
-ADDRESS_BLOCK = 32  # this module's own 10.32.x.x
-_addresses = itertools.count(1)
-
-
-@pytest.fixture
-def client(client: FlaskClient) -> FlaskClient:
-    """The shared client from its own address: the login rate limit (20/min per address,
-    in memory for the whole test session) must not be spent by, or on, other tests."""
-    n = next(_addresses)
-    client.environ_base["REMOTE_ADDR"] = f"10.{ADDRESS_BLOCK}.{n // 250}.{n % 250 + 1}"
-    return client
-
-
-def post(client: FlaskClient, path: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """POST with the session's CSRF token, read from the search page (every role may open it).
-
-    tests.web.conftest.post reads it from "/", which redirects each role to its own
-    home screen; this keeps these tests independent of the other screens.
-    """
-    token = csrf_token(client, "/search/")
-    return client.post(path, data={**(data or {}), "csrf_token": token})
 
 
 def _ticket(web_db: Session, topic: str, description: str, minutes: int = 0) -> Ticket:

@@ -7,25 +7,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from himcrm.extensions import limiter
 from himcrm.models import EventKind, Role, Ticket, TicketStatus, utcnow
 from himcrm.tickets import lifecycle
 from himcrm.tickets.lifecycle import Actor
 from tests import factories as f
 from tests.conftest import user
 from tests.web.conftest import login, post
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_rate_limit(app: Flask) -> None:
-    """These tests log in many times a minute from one address: start each one with
-    the login rate limit's counters empty (the limit itself is tested elsewhere)."""
-    with app.app_context():
-        limiter.reset()
 
 
 def web_ticket(
