@@ -1,4 +1,4 @@
-"""``flask`` commands: seed, create-user. Migrations: ``flask db upgrade``."""
+"""``flask`` commands: seed, create-user, api-client. Migrations: ``flask db upgrade``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from himcrm.models import Role
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(api_client_command)
 
 
 @click.command("seed")
@@ -85,3 +86,47 @@ def create_user_command(
         where = f" ({error.field})" if error.field else ""
         raise click.ClickException(f"{error.message}{where}") from None
     click.echo(f"created {user.username} ({user.role})")
+
+
+@click.command("api-client")
+@with_appcontext
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["open311", "api"]),
+    help="open311: GeoReport v2 requests; api: the REST API (needs --user).",
+)
+@click.option("--user", "username", default=None, help="The staff user a REST API client acts as.")
+@click.option("--contact", default="", help="Who to call about this client (e-mail).")
+def api_client_command(
+    name: str, scopes: tuple[str, ...], username: str | None, contact: str
+) -> None:
+    """Register a client application and print its key (shown only once)."""
+    import sqlalchemy as sa
+
+    from himcrm.api_keys import create_client
+    from himcrm.extensions import db
+    from himcrm.models import User
+
+    session = db.session()
+    user = None
+    if username:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username!r} (user)")
+    try:
+        client, key = create_client(
+            session, name=name, scopes=list(scopes), user=user, contact=contact
+        )
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        where = f" ({error.field})" if error.field else ""
+        raise click.ClickException(f"{error.message}{where}") from None
+    click.echo(
+        f"created client {client.key_prefix} {client.name!r} scopes={','.join(client.scopes)}"
+    )
+    click.echo(f"key: {key}")

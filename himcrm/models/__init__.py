@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; import them from here."""
 
+from himcrm.models.api import SCOPE_API, SCOPE_OPEN311, ApiClient, InboundMessage
 from himcrm.models.base import Base, utcnow
 from himcrm.models.call import Call, CallDirection, CallStatus
 from himcrm.models.citizen import Citizen, ReplyChannel
@@ -29,6 +30,9 @@ from himcrm.models.user import Role, User
 
 __all__ = [
     "OPEN_STATUSES",
+    "SCOPE_API",
+    "SCOPE_OPEN311",
+    "ApiClient",
     "Attachment",
     "Base",
     "BusinessCalendar",
@@ -42,6 +46,7 @@ __all__ = [
     "District",
     "EventKind",
     "HolidayOverride",
+    "InboundMessage",
     "Notification",
     "NotificationChannel",
     "NotificationStatus",

@@ -190,6 +190,7 @@ class EventKind(StrEnum):
     NOTE = "note"
     FIRST_RESPONSE = "first_response"
     NOTIFICATION = "notification"
+    SURVEY = "survey"  # the citizen rated the answer (data: score, comment, via)
 
 
 class TicketEvent(Base):

@@ -92,6 +92,8 @@ def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
     return hook
 
 
+#: Citizen pages, Open311 GeoReport v2 and the REST API: no login (each proves itself).
+PUBLIC_SCREENS = ("public", "open311", "api")
 STAFF_SCREENS = ("console", "search", "triage", "inbox", "approvals", "admin", "reports")
 
 
@@ -99,7 +101,7 @@ def _register_optional_blueprints(app: Flask) -> None:
     """Blueprints of the staff screens, each in its own module."""
     import importlib
 
-    for name in (*STAFF_SCREENS, "outbox", "webhooks"):
+    for name in (*STAFF_SCREENS, *PUBLIC_SCREENS, "outbox", "webhooks"):
         try:
             module = importlib.import_module(f"himcrm.web.{name}")
         except ModuleNotFoundError as error:

@@ -22,7 +22,8 @@ from himcrm.models import Role, User, utcnow
 #: Endpoints anyone may reach without logging in. Everything else is closed.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "static", "healthz"})
 #: Blueprints whose endpoints are public by design (citizen pages, webhooks, Open311).
-PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"webhooks"})
+#: ``api`` authenticates every call with a client key in its own before_request.
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"webhooks", "public", "open311", "api"})
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
