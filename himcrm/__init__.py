@@ -67,8 +67,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     from himcrm import web
+    from himcrm.web import security_headers
 
     web.init_app(app)
+    security_headers.init_app(app, settings)
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> ResponseReturnValue:

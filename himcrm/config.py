@@ -93,6 +93,15 @@ class Settings:
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Served over HTTPS (production): cookies are Secure, HSTS is sent.
+
+        The embedded default runs on http://localhost, where a Secure cookie would
+        never come back and nobody could log in.
+        """
+        return self.public_base_url.startswith("https://")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -163,6 +172,14 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "HIMCRM_SETTINGS": self,
+            # ASVS V3.4: cookies HttpOnly, SameSite, Secure (and __Host-) over HTTPS.
+            "SESSION_COOKIE_NAME": "__Host-himcrm" if self.secure_cookies else "himcrm",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
             # Attachments are at most 10 MB; refuse bigger bodies before parsing them.
             "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
             **self.extra,

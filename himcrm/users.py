@@ -14,8 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from himcrm.citizens.identity import normalise_phone
 from himcrm.errors import DomainError, ValidationError, parse_choice
 from himcrm.models import Department, Role, User
+from himcrm.password_policy import MIN_LENGTH, check_password_policy
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH  # kept for callers that show the rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +31,6 @@ class UserInput:
     is_department_head: bool = False
 
 
-def check_password_policy(password: str) -> None:
-    # Breached-password list and the rest of ASVS V2: issue 8.
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            _l("Parola en az %(n)s karakter olmalı.", n=MIN_PASSWORD_LENGTH), field="password"
-        )
-
-
 def create_user(session: Session, data: UserInput) -> User:
     username = data.username.strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
@@ -47,7 +40,7 @@ def create_user(session: Session, data: UserInput) -> User:
     role = parse_choice(Role, data.role, field="role", message=_l("Bilinmeyen rol."))
     if not data.full_name.strip():
         raise ValidationError(_l("Ad soyad gerekli."), field="full_name")
-    check_password_policy(data.password)
+    check_password_policy(data.password, username=data.username)
     department = None
     if data.department_code:
         department = session.scalar(
@@ -176,7 +169,7 @@ def update_user(
 
 def set_password(session: Session, user: User, password: str) -> None:
     """Give an account a new password (policy checked) and lift any lockout."""
-    check_password_policy(password)
+    check_password_policy(password, username=user.username)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
