@@ -93,8 +93,8 @@ def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
 
 
 #: Citizen pages, Open311 GeoReport v2 and the REST API: no login (each proves itself).
-PUBLIC_SCREENS = ("public", "open311", "api")
-STAFF_SCREENS = ("console", "search", "triage", "inbox", "approvals", "admin", "reports")
+PUBLIC_SCREENS = ("public", "open311", "api", "phone")
+STAFF_SCREENS = ("calls", "console", "search", "triage", "inbox", "approvals", "admin", "reports")
 
 
 def _register_optional_blueprints(app: Flask) -> None:
