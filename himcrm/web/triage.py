@@ -291,3 +291,7 @@ def _workspace(
         next_target=request.form.get("next", "queue") if form else "queue",
     )
     return html, status
+
+
+# Importing the screen module registers its routes on ``bp``.
+from himcrm.web import triage_external  # noqa: E402, F401
