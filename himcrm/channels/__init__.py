@@ -1,0 +1,1 @@
+"""Intake channels: the ways citizens' requests reach the intake service."""
