@@ -8,6 +8,7 @@ or from the object itself.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,20 @@ def _number(value: str, name: str) -> float:
     return number
 
 
+#: ``24/7``, ``HH:MM-HH:MM`` (every day) or ``D-D HH:MM-HH:MM`` (ISO weekdays, 1 = Monday).
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_HOURS = re.compile(rf"^(?:24/7|(?:[1-7]-[1-7] )?{_CLOCK}-(?:{_CLOCK}|24:00))$")
+
+
+def _call_centre_hours(value: str, name: str) -> str:
+    text = " ".join(value.split())
+    if not _HOURS.match(text):
+        raise ConfigError(
+            f"{name} must be 24/7, HH:MM-HH:MM or D-D HH:MM-HH:MM (1 = Monday), got {value!r}"
+        )
+    return text
+
+
 def _normalise_database_url(url: str) -> str:
     """Make PostgreSQL URLs use psycopg 3, whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):
@@ -81,7 +96,21 @@ class Settings:
     smtp_starttls: bool = False
     send_lease_seconds: int = 120  # a claimed but unfinished send is retried after this
     trusted_proxies: int = 0
+    # Social media (issue 7): Meta page (Messenger + page feed) and X account activity.
+    meta_app_secret: str = ""  # X-Hub-Signature-256 and appsecret_proof
+    meta_verify_token: str = ""  # the webhook subscription handshake
+    meta_page_access_token: str = ""  # replies; empty: replies stay on the console
+    meta_graph_base: str = "https://graph.facebook.com/v21.0"
+    x_consumer_secret: str = ""  # CRC challenge and x-twitter-webhooks-signature
+    x_access_token: str = ""  # OAuth 2.0 user token with dm.write; empty: console
+    x_api_base: str = "https://api.x.com"
+    # Phone channel (issue 7): when the IVR connects callers to operators; outside
+    # these hours callers leave a voice mail. HİM's lines run 24/7, so the default
+    # sends callers to voice mail only when no operator can take the call.
+    call_centre_hours: str = "24/7"
+    cti_secret: str = ""  # HMAC-SHA256 key shared with the on-premise PBX; empty: CTI refused
     report_recipients: tuple[str, ...] = ()  # e-mail addresses of the scheduled reports
+    open311_jurisdiction: str = "izmir.bel.tr"  # the one jurisdiction_id Open311 serves
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -145,12 +174,24 @@ class Settings:
             send_lease_seconds=int(
                 _number(env.get("HIMCRM_SEND_LEASE_SECONDS", "120"), "HIMCRM_SEND_LEASE_SECONDS")
             ),
+            call_centre_hours=_call_centre_hours(
+                env.get("HIMCRM_CALL_CENTRE_HOURS", "24/7"), "HIMCRM_CALL_CENTRE_HOURS"
+            ),
+            cti_secret=env.get("HIMCRM_CTI_SECRET", ""),
             report_recipients=tuple(
                 a.strip() for a in env.get("HIMCRM_REPORT_RECIPIENTS", "").split(",") if a.strip()
             ),
+            open311_jurisdiction=env.get("HIMCRM_OPEN311_JURISDICTION", "izmir.bel.tr").strip(),
             trusted_proxies=int(
                 _number(env.get("HIMCRM_TRUSTED_PROXIES", "0"), "HIMCRM_TRUSTED_PROXIES")
             ),
+            meta_app_secret=env.get("META_APP_SECRET", ""),
+            meta_verify_token=env.get("META_VERIFY_TOKEN", ""),
+            meta_page_access_token=env.get("META_PAGE_ACCESS_TOKEN", ""),
+            meta_graph_base=env.get("HIMCRM_META_GRAPH_BASE", "https://graph.facebook.com/v21.0"),
+            x_consumer_secret=env.get("X_CONSUMER_SECRET", ""),
+            x_access_token=env.get("X_ACCESS_TOKEN", ""),
+            x_api_base=env.get("HIMCRM_X_API_BASE", "https://api.x.com"),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

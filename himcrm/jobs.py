@@ -16,6 +16,7 @@ from himcrm.models import utcnow
 from himcrm.notify.gateways import email_gateway, sms_gateway
 from himcrm.notify.rate_limit import RateLimiter
 from himcrm.notify.sender import Senders, deliver, due_ids
+from himcrm.notify.social import social_gateways
 from himcrm.reports.overdue import previous_month, queue_monthly_overdue
 from himcrm.reports.scheduled import generate_stored_report, period_for
 from himcrm.sla.reminders import sweep_reminders
@@ -41,6 +42,7 @@ def _senders() -> Senders:
             sms=sms_gateway(settings),
             email=email_gateway(settings),
             limiter=RateLimiter(settings.sms_rate_per_second, redis=redis),
+            social=social_gateways(settings),
         )
         current_app.extensions["himcrm_senders"] = cached
     return cached

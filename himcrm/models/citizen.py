@@ -18,6 +18,7 @@ class ReplyChannel(StrEnum):
     EMAIL = "email"
     POST = "post"
     IN_PERSON = "in_person"
+    SOCIAL = "social"  # a private message where a social-media request was made; not a preference
 
 
 class Citizen(TimestampMixin, Base):

@@ -16,6 +16,8 @@ from himcrm.models.ticket import Ticket
 class NotificationChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    SOCIAL_META = "social_meta"  # Messenger message or private reply (himcrm.notify.social)
+    SOCIAL_X = "social_x"  # X direct message
 
 
 class NotificationStatus(StrEnum):

@@ -15,7 +15,7 @@ Exactly once, as far as the provider allows (DESIGN.md §5):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from himcrm.models import (
 )
 from himcrm.notify.gateways import EmailGateway, SendError, SmsGateway
 from himcrm.notify.rate_limit import RateLimiter
+from himcrm.notify.social import ConsoleSocial, SocialGateway
 from himcrm.notify.texts import render, transliterate
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ class Senders:
     sms: SmsGateway
     email: EmailGateway
     limiter: RateLimiter
+    #: Per social channel value ("social_meta", "social_x"); unconfigured: the console.
+    social: dict[str, SocialGateway] = field(default_factory=dict)
+
+    def social_gateway(self, channel: NotificationChannel) -> SocialGateway:
+        return self.social.get(channel.value) or ConsoleSocial()
+
+    def provider_name(self, channel: NotificationChannel) -> str:
+        if channel == NotificationChannel.SMS:
+            return self.sms.name
+        if channel == NotificationChannel.EMAIL:
+            return self.email.name
+        return self.social_gateway(channel).name
 
 
 def _claimable(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
@@ -115,9 +128,7 @@ def deliver(session: Session, notification_id: int, senders: Senders, *, now: da
         return _failed(session, row, error, now=now)
     row.status = NotificationStatus.SENT
     row.provider_message_id = provider_id
-    row.provider = (
-        senders.sms.name if row.channel == NotificationChannel.SMS else senders.email.name
-    )
+    row.provider = senders.provider_name(row.channel)
     row.sent_at = now
     row.error_code = row.error_message = None
     session.commit()
@@ -135,7 +146,9 @@ def _send(row: Notification, subject: str, body: str, senders: Senders) -> str:
         return senders.sms.send(
             row.recipient, body, key=row.idempotency_key, status_callback=callback
         )
-    return senders.email.send(row.recipient, subject, body, key=row.idempotency_key)
+    if row.channel == NotificationChannel.EMAIL:
+        return senders.email.send(row.recipient, subject, body, key=row.idempotency_key)
+    return senders.social_gateway(row.channel).send(row.recipient, body, key=row.idempotency_key)
 
 
 def _failed(session: Session, row: Notification, error: SendError, *, now: datetime) -> str:

@@ -1,4 +1,8 @@
-"""Checking that a webhook call really comes from Twilio (``X-Twilio-Signature``).
+"""Checking that a webhook call really comes from its provider.
+
+Twilio (``X-Twilio-Signature``), Meta (``X-Hub-Signature-256``) and X
+(``x-twitter-webhooks-signature``). Meta and X sign the raw body with a shared
+secret (HMAC-SHA256).
 
 Twilio signs the URL it called plus the POST parameters with the account's auth
 token. The URL must be the *public* one: behind a reverse proxy or a TLS
@@ -11,6 +15,9 @@ inbound SMS, voice).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,3 +52,23 @@ def twilio_request_is_valid(
         return False
     validator = RequestValidator(settings.twilio_auth_token)
     return bool(validator.validate(public_url(settings, path_with_query), params, signature))
+
+
+def hmac_sha256_is_valid(secret: str, body: bytes, header: str | None, *, b64: bool) -> bool:
+    """``sha256=<digest>`` of ``body`` under ``secret``, compared in constant time.
+
+    Meta (``X-Hub-Signature-256``) sends the digest in hex, X
+    (``x-twitter-webhooks-signature``) in base64. No secret configured: nothing
+    is trusted.
+    """
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    expected = base64.b64encode(digest).decode() if b64 else digest.hex()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+
+
+def x_crc_response(secret: str, crc_token: str) -> str:
+    """The answer to X's challenge-response check: ``sha256=`` + base64 HMAC of the token."""
+    digest = hmac.new(secret.encode(), crc_token.encode(), hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode()

@@ -283,9 +283,17 @@ def _deliver(session: Session, ticket: Ticket, reply: Reply, actor: Actor, now: 
     reply.decided_at = now
     target = answer_target(ticket.citizen)
     if target is None:
+        # A request from social media is answered privately where it was made.
+        from himcrm.channels.social import reply_target
+
+        target = reply_target(session, ticket)
+    if target is None:
         return
     channel, recipient = target
-    reply.channel = ReplyChannel.SMS if channel == NotificationChannel.SMS else ReplyChannel.EMAIL
+    reply.channel = {
+        NotificationChannel.SMS: ReplyChannel.SMS,
+        NotificationChannel.EMAIL: ReplyChannel.EMAIL,
+    }.get(channel, ReplyChannel.SOCIAL)
     queue_message(
         session,
         key=f"ticket:{ticket.id}:answer:{reply.version}",

@@ -23,7 +23,9 @@ from himcrm.models import Role, User, utcnow
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "static", "healthz"})
 #: Blueprints whose endpoints are public by design (citizen pages, webhooks, Open311).
 #: ``api`` authenticates every call with a client key in its own before_request.
-PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"webhooks", "public", "open311", "api", "phone"})
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset(
+    {"webhooks", "public", "open311", "api", "phone", "social"}
+)
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)

@@ -14,7 +14,7 @@ from himcrm.citizens.lookup import CitizenCard, lookup_by_phone
 from himcrm.citizens.service import CitizenInput
 from himcrm.errors import DomainError
 from himcrm.extensions import db
-from himcrm.models import District, TicketType
+from himcrm.models import District, ReplyChannel, TicketType
 from himcrm.privacy.masking import may_see_contact
 from himcrm.text import tr_sort_key
 from himcrm.tickets.intake import TicketInput, create_ticket
@@ -202,7 +202,11 @@ def _render_form(form: dict[str, str], errors: dict[str, str]) -> str:
         errors=errors,
         districts=_districts(),
         types=[(t.value, labels.TYPE[t]) for t in TicketType],
-        reply_channels=[(c.value, text) for c, text in labels.REPLY_CHANNEL.items()],
+        reply_channels=[
+            (c.value, text)
+            for c, text in labels.REPLY_CHANNEL.items()
+            if c is not ReplyChannel.SOCIAL  # set by the channel, not chosen
+        ],
         topic=_topic_hit(form.get("topic_code", "")),
         draft_key=DRAFT_KEY,
     )

@@ -93,4 +93,5 @@ REPLY_CHANNEL = {
     ReplyChannel.EMAIL: _l("E-posta"),
     ReplyChannel.POST: _l("Posta"),
     ReplyChannel.IN_PERSON: _l("Yüz yüze"),
+    ReplyChannel.SOCIAL: _l("Sosyal medya (özel mesaj)"),
 }
