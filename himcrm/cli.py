@@ -14,6 +14,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(api_client_command)
+    app.cli.add_command(open_data_command)
 
 
 @click.command("seed")
@@ -130,3 +131,33 @@ def api_client_command(
         f"created client {client.key_prefix} {client.name!r} scopes={','.join(client.scopes)}"
     )
     click.echo(f"key: {key}")
+
+
+@click.command("open-data")
+@with_appcontext
+@click.option("--year", type=int, required=True)
+@click.option("--month", type=click.IntRange(1, 12), required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--k", type=click.IntRange(2, 100), default=5, show_default=True, help="Smallest cell."
+)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def open_data_command(year: int, month: int, fmt: str, k: int, out: str) -> None:
+    """Write a month's anonymised open-data export (no personal data, small cells hidden)."""
+    from flask import current_app
+
+    from himcrm.extensions import db
+    from himcrm.privacy.open_data import write_csv, write_json
+    from himcrm.reports.period import Period
+
+    period = Period.month(year, month)
+    writer = write_csv if fmt == "csv" else write_json
+    tz = current_app.config["HIMCRM_SETTINGS"].timezone
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        stats = writer(db.session(), period, fh, k=k, timezone=tz)
+    click.echo(
+        f"{out}: {stats.rows} rows, {stats.coarsened} coarsened, "
+        f"{stats.suppressed} suppressed (k={k})"
+    )

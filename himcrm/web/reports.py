@@ -349,3 +349,7 @@ def stored_file(report_id: int, fmt: str) -> ResponseReturnValue:
     kind, label, data = row
     safe_label = label.replace("..", "_")
     return _download(data, fmt, f"himcrm-{kind}-rapor-{safe_label}.{fmt}")
+
+
+# Importing the screen module registers its routes on ``bp``.
+from himcrm.web import open_data  # noqa: E402, F401
