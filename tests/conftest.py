@@ -85,6 +85,33 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
+def web_db(app: Flask) -> Iterator[Session]:
+    """Point the app's engine at one connection inside a transaction; roll it back after.
+
+    Every request's ``db.session`` joins that transaction through a savepoint, so a
+    view's ``commit()`` is real to the view and undone after the test.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[app]  # Flask-SQLAlchemy keeps one engine map per app
+        saved = engines[None]
+        engines[None] = connection  # type: ignore[assignment]
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        check = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield check
+    finally:
+        check.close()
+        with app.app_context():
+            db.session.remove()
+        engines[None] = saved
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
 def now() -> datetime:
     # A Tuesday, 10:00 in Istanbul: inside working hours, far from holidays.
     return datetime(2026, 11, 17, 7, 0, tzinfo=UTC)

@@ -58,10 +58,10 @@ def transliterate(text: str) -> str:
     return text.translate(_TRANSLITERATION)
 
 
-def _local(iso: str | None, tz: str) -> str:
+def _local(iso: str | None, tz: str, fmt: str = "%d.%m.%Y %H:%M") -> str:
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
 STAGE_TEXT = {
@@ -72,12 +72,86 @@ STAGE_TEXT = {
 }
 
 
+#: Ticket statuses as a citizen reads them in an SMS (keys: TicketStatus values).
+STATUS_TEXT = {
+    "new": "Alındı, inceleniyor",
+    "routed": "Birime iletildi",
+    "in_progress": "İşlemde",
+    "on_hold": "Beklemede",
+    "pending_approval": "Yanıt onayda",
+    "answered": "Yanıtlandı",
+    "closed": "Sonuçlandı",
+    "merged": "Başka bir başvuruyla birleştirildi",
+    "out_of_scope": "Yetkili kuruma iletildi",
+}
+
+#: The inbound-SMS status query, as the citizen should type it.
+STATUS_QUERY_EXAMPLE = "DURUM 2026-000123"
+
+
+def _status_body(context: dict[str, object], link: str, tz: str) -> str:
+    """Status, department and the expected (or actual) date, in one short SMS."""
+    status = str(context.get("status", ""))
+    parts = [
+        f"İzmir BB HİM: {context.get('number', '')} durumu: {STATUS_TEXT.get(status, status)}."
+    ]
+    department = str(context.get("department") or "")
+    parts.append(f"Birim: {department}." if department else "Birim: henüz belirlenmedi.")
+    answered = _local(str(context.get("answered") or ""), tz, "%d.%m.%Y")
+    due = _local(str(context.get("due") or ""), tz, "%d.%m.%Y")
+    if status in ("answered", "closed") and answered:
+        parts.append(f"Yanıt tarihi: {answered}.")
+    elif status == "on_hold":
+        parts.append("Süre, beklenen bilgi gelince devam eder.")
+    elif due:
+        parts.append(f"Tahmini sonuç: {due}.")
+    if link:
+        parts.append(f"Takip: {link}")
+    return " ".join(parts)
+
+
+def _inbound_reply(template: str, number: str, link: str) -> tuple[str, str] | None:
+    """Answers to a citizen's SMS (himcrm.channels.inbound_sms); None: not one of them."""
+    follow = f" Takip: {link}" if link else ""
+    if template == "sms_status_not_found":
+        return (
+            "Başvuru bulunamadı",
+            f"İzmir BB HİM: Bu telefona kayıtlı {number} numaralı başvuru bulunamadı.",
+        )
+    if template == "sms_status_help":
+        return (
+            "Başvuru sorgulama",
+            f"İzmir BB HİM: Başvurunuzu sorgulamak için {STATUS_QUERY_EXAMPLE} biçiminde yazın.",
+        )
+    if template == "survey_thanks":
+        return (
+            f"Değerlendirmeniz için teşekkürler: {number}",
+            f"İzmir BB HİM: {number} için değerlendirmeniz alındı. Teşekkür ederiz.",
+        )
+    if template == "survey_reopened":
+        return (
+            f"Başvurunuz yeniden açıldı: {number}",
+            f"İzmir BB HİM: {number} numaralı başvurunuz yeniden incelenecek.{follow}",
+        )
+    if template == "sms_note_added":
+        return (
+            f"Mesajınız eklendi: {number}",
+            f"İzmir BB HİM: Mesajınız {number} numaralı başvurunuza eklendi.{follow}",
+        )
+    return None
+
+
 def render(
     template: str, context: dict[str, object], *, base_url: str, tz: str = "Europe/Istanbul"
 ) -> tuple[str, str]:
     """(subject, body) of a message. Citizen texts carry the tracking link."""
     number = str(context.get("number", ""))
     link = f"{base_url}/t/{context['token']}" if context.get("token") else ""
+    if template == "sms_status":
+        return (f"Başvuru durumu: {number}", _status_body(context, link, tz))
+    inbound = _inbound_reply(template, number, link)
+    if inbound is not None:
+        return inbound
     if template == "ticket_created":
         return (
             f"Başvurunuz alındı: {number}",

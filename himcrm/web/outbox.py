@@ -46,6 +46,8 @@ STATUS = {
 CHANNEL = {
     NotificationChannel.SMS: _l("SMS"),
     NotificationChannel.EMAIL: _l("E-posta"),
+    NotificationChannel.SOCIAL_META: _l("Facebook / Messenger"),
+    NotificationChannel.SOCIAL_X: _l("X (özel mesaj)"),
 }
 
 TEMPLATE = {
@@ -59,6 +61,12 @@ TEMPLATE = {
     "approval_waiting": _l("Onay bekleyen yanıt"),
     "monthly_overdue": _l("Aylık gecikme raporu"),
     "report_ready": _l("Dönemsel rapor"),
+    "sms_status": _l("SMS ile durum sorgusu yanıtı"),
+    "sms_status_not_found": _l("SMS durum sorgusu: bulunamadı"),
+    "sms_status_help": _l("SMS durum sorgusu: kullanım"),
+    "survey_thanks": _l("Anket teşekkürü"),
+    "survey_reopened": _l("Anket: başvuru yeniden açıldı"),
+    "sms_note_added": _l("SMS notu eklendi"),
 }
 
 

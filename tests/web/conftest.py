@@ -4,44 +4,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from himcrm.extensions import db
 from tests.conftest import DEMO_PASSWORD
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-@pytest.fixture
-def web_db(app: Flask) -> Iterator[Session]:
-    """Point the app's engine at one connection inside a transaction; roll it back after.
-
-    Every request's ``db.session`` joins that transaction through a savepoint, so a
-    view's ``commit()`` is real to the view and undone after the test.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        engines = db._app_engines[app]  # Flask-SQLAlchemy keeps one engine map per app
-        saved = engines[None]
-        engines[None] = connection  # type: ignore[assignment]
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-        check = Session(bind=connection, join_transaction_mode="create_savepoint")
-    try:
-        yield check
-    finally:
-        check.close()
-        with app.app_context():
-            db.session.remove()
-        engines[None] = saved
-        outer.rollback()
-        connection.close()
 
 
 _addresses = itertools.count(1)
