@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from himcrm.config import Settings
 from himcrm.errors import DomainError
@@ -84,6 +85,17 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
             render_template("errors/error.html", status=error.status_code, message=error.message),
             error.status_code,
         )
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError) -> ResponseReturnValue:
+        """A lost optimistic-lock race surfacing in an autoflush: the same 409 as
+        :class:`ConcurrentUpdate`, never a 500."""
+        from himcrm.errors import ConcurrentUpdate
+
+        message = _l("Başvuru bu arada başka biri tarafından değiştirildi; sayfayı yenileyin.")
+        return _domain_error(ConcurrentUpdate(message))
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

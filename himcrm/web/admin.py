@@ -19,6 +19,7 @@ from himcrm.models import (
 
 # Importing the screen modules registers their routes on ``bp``.
 from himcrm.web import (
+    admin_api_clients,  # noqa: F401  (registers its routes)
     admin_calendars,
     admin_departments,
     admin_routing,
