@@ -94,7 +94,18 @@ def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
 
 #: Citizen pages, Open311 GeoReport v2 and the REST API: no login (each proves itself).
 PUBLIC_SCREENS = ("public", "open311", "api", "phone", "social")
-STAFF_SCREENS = ("calls", "console", "search", "triage", "inbox", "approvals", "admin", "reports")
+STAFF_SCREENS = (
+    "calls",
+    "privacy",
+    "console",
+    "search",
+    "triage",
+    "inbox",
+    "approvals",
+    "admin",
+    "reports",
+    "field",
+)
 
 
 def _register_optional_blueprints(app: Flask) -> None:
