@@ -36,6 +36,19 @@ class ValidationError(DomainError):
     code = "validation_error"
 
 
+class FormInvalid(ValidationError):
+    """Several fields of one form are wrong at once; ``errors`` maps field → message.
+
+    The first error is the exception's own field and message, so code that only
+    knows ValidationError still shows something sensible.
+    """
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -13,7 +13,6 @@ public copy.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,9 +31,15 @@ from himcrm.channels.field_worklist import (
     distance_km,
     team_worklist,
 )
-from himcrm.channels.public_media import CleanPhoto, Upload, clean_photos
+from himcrm.channels.public_media import CleanPhoto, Upload, clean_photos, store_photos
 from himcrm.channels.web_form import valid_submission_id
-from himcrm.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from himcrm.errors import (
+    FormInvalid,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from himcrm.models import (
     Attachment,
     Reply,
@@ -47,7 +52,7 @@ from himcrm.models import (
     utcnow,
 )
 from himcrm.tickets import lifecycle, replies
-from himcrm.tickets.attachments import MAX_PER_TICKET, count_for, save_attachment
+from himcrm.tickets.attachments import MAX_PER_TICKET, count_for
 from himcrm.tickets.intake import MAX_DESCRIPTION, TicketInput, create_ticket
 from himcrm.tickets.lifecycle import Actor
 from himcrm.tickets.queries import visible_department_ids
@@ -55,9 +60,9 @@ from himcrm.tickets.queries import visible_department_ids
 __all__ = [
     "PER_PAGE",
     "WORKABLE",
-    "FieldFormInvalid",
     "Finding",
     "FindingResult",
+    "FormInvalid",
     "WorkItem",
     "Worklist",
     "close_work",
@@ -92,15 +97,6 @@ class Finding:
     longitude: str = ""
 
 
-class FieldFormInvalid(ValidationError):
-    """One or more fields are wrong; ``errors`` maps form field → message."""
-
-    def __init__(self, errors: dict[str, object]) -> None:
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = errors
-
-
 @dataclass(frozen=True, slots=True)
 class FindingResult:
     ticket: Ticket
@@ -122,7 +118,7 @@ def record_finding(
     """An on-site finding as a ticket (channel ``field``) with its photos.
 
     Every field and photo is checked before anything is written
-    (:class:`FieldFormInvalid` names each wrong field). The submission id becomes
+    (:class:`FormInvalid` names each wrong field). The submission id becomes
     the external id, so a resubmitted form returns the ticket already recorded.
     """
     _require_field_team(user)
@@ -135,14 +131,14 @@ def record_finding(
     except ValidationError as error:
         errors["photos"] = error.message
     if errors or data is None:
-        raise FieldFormInvalid(errors)
+        raise FormInvalid(errors)
     try:
         result = create_ticket(session, data, actor=user, now=when)
     except ValidationError as error:
         field = _INTAKE_FIELDS.get(error.field or "", error.field or "_form")
-        raise FieldFormInvalid({field: error.message}) from None
+        raise FormInvalid({field: error.message}) from None
     if result.created:
-        _store(session, result.ticket, Actor(user=user), cleaned, root=upload_root, now=when)
+        store_photos(session, result.ticket, Actor(user=user), cleaned, root=upload_root, now=when)
     return FindingResult(result.ticket, result.created)
 
 
@@ -256,7 +252,7 @@ def start_work(
         lifecycle.start(ticket, actor, now=when)
     if ticket.assignee_id is None and ticket.department_id == user.department_id:
         lifecycle.assign(ticket, user, actor, now=when)
-    _store(session, ticket, actor, cleaned, root=upload_root, now=when)
+    store_photos(session, ticket, actor, cleaned, root=upload_root, now=when)
     return ticket
 
 
@@ -302,11 +298,11 @@ def close_work(
     except ValidationError as error:
         errors[error.field or "_form"] = error.message
     if errors:
-        raise FieldFormInvalid(errors)
+        raise FormInvalid(errors)
     if ticket.status == TicketStatus.ON_HOLD:
         lifecycle.resume(ticket, actor, now=when)  # the answer ends the wait
-    _store(session, ticket, actor, before, root=upload_root, now=when)
-    _store(session, ticket, actor, after, root=upload_root, now=when, public=True)
+    store_photos(session, ticket, actor, before, root=upload_root, now=when)
+    store_photos(session, ticket, actor, after, root=upload_root, now=when, is_public=True)
     return replies.submit(session, ticket, actor, now=when, body=text)
 
 
@@ -328,33 +324,6 @@ def _clean(
             field=field or ("after_photos" if clean_after else "before_photos"),
         )
     return clean_before, clean_after
-
-
-def _store(
-    session: Session,
-    ticket: Ticket,
-    actor: Actor,
-    photos: Sequence[CleanPhoto],
-    *,
-    root: Path,
-    now: datetime,
-    public: bool = False,
-) -> list[Attachment]:
-    # public_media.store_photos always stores staff-only copies; the bytes here are
-    # the same cleaned (metadata-free) photos, stored through the same checks.
-    return [
-        save_attachment(
-            session,
-            ticket,
-            actor,
-            filename=photo.filename,
-            stream=io.BytesIO(photo.data),
-            root=root,
-            now=now,
-            is_public=public,
-        )
-        for photo in photos
-    ]
 
 
 def _require_field_team(user: User) -> None:

@@ -1,7 +1,7 @@
 """The public web form: a citizen's request, checked field by field, into the intake service.
 
 Every field is checked before anything is written, and every problem is
-reported at once (:class:`WebFormInvalid` carries one message per form field),
+reported at once (:class:`FormInvalid` carries one message per form field),
 so the citizen fixes the form in one go. Only public, active leaf topics are
 offered and accepted. The form carries a random submission id (a UUID made when
 the form was shown); it becomes the ticket's external id, so a resubmit or a
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from himcrm.channels.public_media import CleanPhoto, Upload, clean_photos, store_photos
 from himcrm.citizens.identity import normalise_phone
 from himcrm.citizens.service import CitizenInput
-from himcrm.errors import DomainError, ValidationError
+from himcrm.errors import DomainError, FormInvalid, ValidationError
 from himcrm.models import (
     Notification,
     NotificationChannel,
@@ -60,15 +60,6 @@ _ERROR_FIELDS = {
     "channel": "_form",
     "call_id": "_form",
 }
-
-
-class WebFormInvalid(ValidationError):
-    """One or more fields of the form are wrong; ``errors`` maps field → message."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +145,7 @@ def submit_web_form(
 ) -> WebFormResult:
     """Check the form and its photos, record the ticket and store the photos.
 
-    Raises :class:`WebFormInvalid` (every wrong field at once) before anything is
+    Raises :class:`FormInvalid` (every wrong field at once) before anything is
     written. Runs in the caller's transaction; the caller commits.
     """
     when = now or utcnow()
@@ -169,7 +160,7 @@ def submit_web_form(
     except ValidationError as error:
         errors["photos"] = error.message
     if errors or data is None:
-        raise WebFormInvalid(errors)
+        raise FormInvalid(errors)
 
     try:
         result = create_ticket(session, data, now=when)
@@ -177,7 +168,7 @@ def submit_web_form(
         field = _ERROR_FIELDS.get(error.field or "", error.field or "_form")
         if field not in {f.name for f in fields(WebForm)} | {"photos"}:
             field = "_form"  # shown on top of the form rather than next to nothing
-        raise WebFormInvalid({field: error.message}) from None
+        raise FormInvalid({field: error.message}) from None
     ticket = result.ticket
     if result.created and photos:
         store_photos(session, ticket, Actor(label="citizen"), photos, root=upload_root, now=when)

@@ -204,7 +204,7 @@ def _failed(number: str, error: DomainError, values: dict[str, str]) -> Response
 
 
 def _errors(error: DomainError, fields: Mapping[str, str] | None = None) -> dict[str, str]:
-    if isinstance(error, service.FieldFormInvalid):
+    if isinstance(error, service.FormInvalid):
         return {key: str(message) for key, message in error.errors.items()}
     field = (fields or {}).get(error.field or "", error.field or "_form")
     return {field: str(error.message)}

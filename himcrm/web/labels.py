@@ -10,21 +10,11 @@ from himcrm.models import (
     Priority,
     ReplyChannel,
     Role,
-    TicketStatus,
     TicketType,
 )
+from himcrm.tickets import status_labels
 
-STATUS = {
-    TicketStatus.NEW: _l("Yeni"),
-    TicketStatus.ROUTED: _l("Birime yönlendirildi"),
-    TicketStatus.IN_PROGRESS: _l("İşlemde"),
-    TicketStatus.ON_HOLD: _l("Beklemede"),
-    TicketStatus.PENDING_APPROVAL: _l("Onay bekliyor"),
-    TicketStatus.ANSWERED: _l("Yanıtlandı"),
-    TicketStatus.CLOSED: _l("Kapandı"),
-    TicketStatus.MERGED: _l("Birleştirildi"),
-    TicketStatus.OUT_OF_SCOPE: _l("Kapsam dışı"),
-}
+STATUS = status_labels.STATUS
 
 EVENT = {
     EventKind.CREATED: _l("Başvuru alındı"),

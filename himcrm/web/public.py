@@ -42,13 +42,12 @@ from himcrm.channels.public_status import (
 )
 from himcrm.channels.web_form import (
     WebForm,
-    WebFormInvalid,
     new_submission_id,
     public_topics,
     submit_web_form,
     valid_submission_id,
 )
-from himcrm.errors import DomainError, NotFound
+from himcrm.errors import DomainError, FormInvalid, NotFound
 from himcrm.extensions import db, limiter
 from himcrm.models import District, EventKind, Ticket, TicketStatus, TicketType, utcnow
 from himcrm.text import tr_sort_key
@@ -130,7 +129,7 @@ def submit() -> ResponseReturnValue:
         result = submit_web_form(
             session_, data, uploads, upload_root=upload_root(current_app.instance_path)
         )
-    except WebFormInvalid as error:
+    except FormInvalid as error:
         session_.rollback()
         # A missing or mangled id would fail again: the next try gets a fresh one.
         values["submission_id"] = (

@@ -180,7 +180,7 @@ def test_bad_finding_names_the_field_and_writes_nothing(
     session: Session, team: Team, tmp_path: Path, changes: dict[str, str], field: str
 ) -> None:
     before = ticket_count(session)
-    with pytest.raises(service.FieldFormInvalid) as caught:
+    with pytest.raises(service.FormInvalid) as caught:
         service.record_finding(
             session, team.user, finding(team.direct, **changes), upload_root=tmp_path
         )
@@ -193,7 +193,7 @@ def test_a_photo_that_is_not_an_image_is_refused_before_the_ticket(
 ) -> None:
     before = ticket_count(session)
     fake = Upload("foto.jpg", io.BytesIO(b"\xff\xd8\xff not really a jpeg"))
-    with pytest.raises(service.FieldFormInvalid) as caught:
+    with pytest.raises(service.FormInvalid) as caught:
         service.record_finding(
             session, team.user, finding(team.direct), [fake], upload_root=tmp_path
         )
@@ -400,7 +400,7 @@ def test_close_work_without_after_photo_or_note_writes_nothing(
 ) -> None:
     ticket = make_ticket(session, team.direct, now, HERE)
 
-    with pytest.raises(service.FieldFormInvalid) as caught:
+    with pytest.raises(service.FormInvalid) as caught:
         service.close_work(
             session, team.user, ticket, "  ", before_photos=[photo()], upload_root=tmp_path
         )

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from himcrm.channels.public_media import MAX_PHOTOS, Upload, clean_photo
 from himcrm.channels.web_form import (
     WebForm,
-    WebFormInvalid,
     public_topics,
     submit_web_form,
 )
-from himcrm.errors import ValidationError
+from himcrm.errors import FormInvalid, ValidationError
 from himcrm.models import (
     Attachment,
     Channel,
@@ -132,7 +131,7 @@ def test_resubmit_records_nothing_twice(session: Session, tmp_path: Path, now) -
 
 def test_every_wrong_field_is_reported_at_once(session: Session, tmp_path: Path, now) -> None:
     before = _count(session, Ticket)
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, WebForm())
     assert set(caught.value.errors) == {
         "_form",
@@ -175,7 +174,7 @@ def test_bad_field_names_the_field(
     session: Session, tmp_path: Path, now, overrides: dict, field: str
 ) -> None:
     before = _count(session, Ticket)
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, _form(**overrides))
     assert field in caught.value.errors, caught.value.errors
     assert _count(session, Ticket) == before
@@ -186,7 +185,7 @@ def test_inactive_topic_is_refused(session: Session, tmp_path: Path, now) -> Non
     assert topic is not None
     topic.is_active = False
     session.flush()
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, _form())
     assert "topic" in caught.value.errors
 
@@ -198,7 +197,7 @@ def test_location_rule_of_the_topic_maps_to_the_address_field(
     f.topic(session, "TST", dept)
     f.topic(session, "TST.01", dept, requires_location=True)
     form = _form(topic="TST.01", neighbourhood="", address="", latitude="", longitude="")
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, form)
     assert set(caught.value.errors) == {"address"}
 
@@ -284,7 +283,7 @@ def test_png_text_and_exif_are_stripped() -> None:
 )
 def test_bad_photo_records_nothing(session: Session, tmp_path: Path, now, payload: bytes) -> None:
     before = _count(session, Ticket)
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, _form(), [Upload("x.jpg", io.BytesIO(payload))])
     assert set(caught.value.errors) == {"photos"}
     assert _count(session, Ticket) == before
@@ -292,7 +291,7 @@ def test_bad_photo_records_nothing(session: Session, tmp_path: Path, now, payloa
 
 def test_too_many_photos(session: Session, tmp_path: Path, now) -> None:
     uploads = [Upload(f"{i}.jpg", io.BytesIO(gps_jpeg())) for i in range(MAX_PHOTOS + 1)]
-    with pytest.raises(WebFormInvalid) as caught:
+    with pytest.raises(FormInvalid) as caught:
         _submit(session, tmp_path, now, _form(), uploads)
     assert "photos" in caught.value.errors
 

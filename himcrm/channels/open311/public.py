@@ -23,6 +23,7 @@ from himcrm.channels.open311.catalogue import topic_name
 from himcrm.channels.open311.render import w3c_datetime
 from himcrm.errors import NotFound, ValidationError
 from himcrm.models import OPEN_STATUSES, Channel, Ticket, TicketStatus, TopicCode
+from himcrm.tickets.status_labels import STATUS
 
 MAX_RESULTS = 1000
 WINDOW = timedelta(days=90)
@@ -36,13 +37,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 #: ``status_notes``: a fixed text per status. The approved answer itself is not
 #: published: it is written to the citizen and may name them or their address.
 STATUS_NOTES = {
-    TicketStatus.NEW: _l("Yeni"),
-    TicketStatus.ROUTED: _l("Birime yönlendirildi"),
-    TicketStatus.IN_PROGRESS: _l("İşlemde"),
-    TicketStatus.ON_HOLD: _l("Beklemede"),
-    TicketStatus.PENDING_APPROVAL: _l("Onay bekliyor"),
-    TicketStatus.ANSWERED: _l("Yanıtlandı"),
-    TicketStatus.CLOSED: _l("Kapandı"),
+    **STATUS,
     TicketStatus.MERGED: _l("Mükerrer başvuru birleştirildi"),
     TicketStatus.OUT_OF_SCOPE: _l("Kapsam dışı: ilgili kuruma iletildi"),
 }
