@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,35 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
         message = _l("Başvuru bu arada başka biri tarafından değiştirildi; sayfayı yenileyin.")
         return _domain_error(ConcurrentUpdate(message))
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError) -> ResponseReturnValue:
+        """The database is down, restarting or locked: a clear, retryable 503.
+
+        Any other database error is a bug and stays a 500 (logged by Flask).
+        """
+        from himcrm.extensions import db
+
+        with contextlib.suppress(DBAPIError):  # the connection is gone; the pool replaces it
+            db.session.rollback()
+        if not (isinstance(error, OperationalError) or error.connection_invalidated):
+            raise error
+        logging.getLogger(__name__).warning(
+            "database unavailable on %s (%s)", request.endpoint, type(error.orig).__name__
+        )
+        headers = {"Retry-After": "5"}
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            body = {
+                "error": "unavailable",
+                "message": str(
+                    _l("Hizmet geçici olarak kullanılamıyor; biraz sonra yeniden deneyin.")
+                ),
+            }
+            return jsonify(body), 503, headers
+        message = _l("Hizmet geçici olarak kullanılamıyor; biraz sonra yeniden deneyin.")
+        return render_template("errors/unavailable.html", message=message), 503, headers
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

@@ -1,0 +1,35 @@
+"""The database unreachable: every kind of client gets a clear 503 with Retry-After,
+never a 500 page (issue 9's PostgreSQL restart)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from himcrm import create_app
+from himcrm.config import Settings
+from tests.web.conftest import new_client
+
+
+def test_pages_forms_and_apis_answer_503_while_the_database_is_down(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            # Nothing listens on port 1: every connection attempt is refused at once.
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/himcrm",
+            "SECRET_KEY": "k" * 32,
+            "HIMCRM_INSTANCE_PATH": str(tmp_path),
+        }
+    ).with_overrides(testing=True)
+    app = create_app(settings)
+    client = new_client(app)
+    page = client.get("/basvuru")  # the citizen form reads its topics from the database
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "geçici olarak kullanılamıyor" in page.get_data(as_text=True)
+    api = client.get("/api/v1/topics", headers={"Authorization": "Bearer abcd.efgh"})
+    assert api.status_code == 503 and api.get_json()["error"] == "unavailable"
+    open311 = client.get("/open311/v2/services.json")
+    assert open311.status_code == 503
+    login = client.post("/login", data={"username": "operator", "password": "x"})
+    assert login.status_code in (
+        400,
+        503,
+    )  # no CSRF token without a session: refused before the database
