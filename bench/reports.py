@@ -13,11 +13,14 @@ deferred indexes, COPY with progress, sequences and ANALYZE) and its ticket rows
 benchmark does not need: ``*_business_minutes`` and a lifecycle history per ticket
 (created, routed, transferred for some, in progress, answered, reopened and
 answered again for some, closed), each event at its time, so a month holds its
-share of every event kind.
+share of every event kind, and the holding segments the app writes with them
+(``ticket_hold_segments``, derived here from each ticket's events by
+:func:`hold_segments`), copied at the same time over a third connection.
 
-    .venv/bin/python -m bench.reports --tickets 100000 --months 12 --database himcrm_bench_rq --drop
-    .venv/bin/python -m bench.reports --tickets 1000000 --months 12 --database himcrm_bench_r1m
-    .venv/bin/python -m bench.reports --measure himcrm_bench_r1m,himcrm_bench_r3m --drop
+    python -m bench.reports --tickets 100000 --months 12 --database himcrm_bench_rq --drop
+    python -m bench.reports --tickets 1000000 --months 12 -d himcrm_bench_r1m --repeat 0
+    python -m bench.reports --tickets 10000000 --months 120 -d himcrm_bench_r10m --repeat 0
+    python -m bench.reports --measure himcrm_bench_r1m,himcrm_bench_r10m --repeat 7 --drop
 """
 
 from __future__ import annotations
@@ -178,6 +181,35 @@ class History:
         return out
 
 
+SEGMENT_COLUMNS = "id, ticket_id, department_id, since, until"
+OPEN_SQL_STATUSES = frozenset({"new", "routed", "in_progress", "on_hold", "pending_approval"})
+
+
+def hold_segments(events: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The ticket's holding stretches (ticket_id, department_id, since, until) from its events.
+
+    Written independently of the app's two writers (``lifecycle._track_holding`` as
+    events happen, the migration's backfill from the history) to the same rule:
+    status-changing events in (created_at, id) order; a stretch runs while one
+    department holds the ticket in an open status.
+    """
+    found: list[list[Any]] = []
+    holder: int | None = None
+    for event in sorted(events, key=lambda e: (e[10], e[0])):
+        status, department, at = event[4], event[5], event[10]
+        if status is None:
+            continue
+        now_holder = department if status in OPEN_SQL_STATUSES else None
+        if now_holder == holder:
+            continue
+        if holder is not None:
+            found[-1][3] = at
+        if now_holder is not None:
+            found.append([event[1], now_holder, at, None])
+        holder = now_holder
+    return [tuple(segment) for segment in found]
+
+
 def generate(
     database: str, tickets: int, months: int, open_count: int, seed: int, server: str
 ) -> dict[str, float]:
@@ -205,14 +237,20 @@ def generate(
     migrate_and_seed(database_url(server, database, driver="postgresql+psycopg"), 3)
     lap("create, migrate, seed")
     url = database_url(server, database)
-    with psycopg.connect(url) as conn, psycopg.connect(url) as events_conn:
+    with (
+        psycopg.connect(url) as conn,
+        psycopg.connect(url) as events_conn,
+        psycopg.connect(url) as segments_conn,
+    ):
         conn.execute("SET maintenance_work_mem = '1GB'")
-        _without_fk_checks(conn)
-        _without_fk_checks(events_conn)
+        for connection in (conn, events_conn, segments_conn):
+            _without_fk_checks(connection)
         ref = load_reference(conn, rng)
         factory = TicketFactory(rng, ref, options)
         history = History(rng, factory)
-        with deferred_indexes(conn, ("tickets", "ticket_events", "citizens")):
+        segment_id = 0
+        tables = ("tickets", "ticket_events", "citizens", "ticket_hold_segments")
+        with deferred_indexes(conn, tables):
             with conn.cursor().copy(f"COPY citizens ({CITIZEN_COLUMNS}) FROM STDIN") as copy:
                 progress = Progress("citizens", factory.citizens)
                 for row in citizen_rows(rng, factory.citizens, ref, options.now):
@@ -224,6 +262,9 @@ def generate(
             with (
                 conn.cursor().copy(f"COPY tickets ({REPORT_COLUMNS}) FROM STDIN") as out,
                 events_conn.cursor().copy(f"COPY ticket_events ({EVENT_COLUMNS}) FROM STDIN") as ev,
+                segments_conn.cursor().copy(
+                    f"COPY ticket_hold_segments ({SEGMENT_COLUMNS}) FROM STDIN"
+                ) as seg,
             ):
                 for index, (created_ts, status) in enumerate(plan):
                     ticket = consistent(rng, factory.rows(index, created_ts, status, None)[0])
@@ -235,9 +276,14 @@ def generate(
                             _minutes(created, ticket[AT["answered_at"]]),
                         )
                     )
-                    for event in history.events(ticket):
+                    events = history.events(ticket)
+                    for event in events:
                         ev.write_row(event)
+                    for segment in hold_segments(events):
+                        segment_id += 1
+                        seg.write_row((segment_id, *segment))
                     progress.update(index + 1)
+            segments_conn.commit()
             events_conn.commit()
             conn.commit()
             lap("tickets and events")
@@ -245,6 +291,14 @@ def generate(
         cluster_events(conn)
         lap("events in time order")
         _finish(conn, factory.counters, tickets, history.event_id, factory.citizens)
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('ticket_hold_segments', 'id'), %s, %s)",
+            (max(segment_id, 1), segment_id > 0),
+        )
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM (ANALYZE) ticket_hold_segments")
+        conn.autocommit = False
         lap("analyze")
     timings["total"] = sum(timings.values())
     return timings
@@ -259,61 +313,6 @@ def cluster_events(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET maintenance_work_mem = '1GB'")
     conn.execute("CLUSTER ticket_events USING ix_ticket_events_created_at")
     conn.commit()
-
-
-# --- the proposed fix, prototyped in the benchmark database (--proposed) ---------
-
-OPEN_SQL = "('new', 'routed', 'in_progress', 'on_hold', 'pending_approval')"
-PROPOSED = (
-    # reopened / transfers: only the month's events of that kind, not all its events.
-    "CREATE INDEX IF NOT EXISTS ix_ticket_events_kind_created_at"
-    " ON ticket_events (kind, created_at)",
-    # concluded: the month's answers, index-only.
-    "CREATE INDEX IF NOT EXISTS ix_ticket_events_answered_created_at"
-    " ON ticket_events (created_at) INCLUDE (ticket_id) WHERE to_status = 'answered'",
-    # held_hours rollup: one row per stretch a department held an open ticket, closed
-    # (until set) by the next status-changing event; built here from the history,
-    # in the app it would be written with each event.
-    "DROP TABLE IF EXISTS ticket_hold_segments",
-    "CREATE TABLE ticket_hold_segments AS SELECT ticket_id, department_id, since, until FROM"
-    " (SELECT ticket_id, department_id, to_status, created_at AS since, lead(created_at)"
-    " OVER (PARTITION BY ticket_id ORDER BY created_at, id) AS until FROM ticket_events"
-    f" WHERE to_status IS NOT NULL) s WHERE to_status IN {OPEN_SQL}"
-    " AND department_id IS NOT NULL",
-    "CREATE INDEX ix_ticket_hold_segments_until ON ticket_hold_segments (until)"
-    " INCLUDE (since, department_id)",
-    "ANALYZE ticket_hold_segments, ticket_events",
-)
-HELD_FROM_ROLLUP = sa.text(
-    "SELECT coalesce(d.code, '') AS key, sum(extract(epoch FROM"
-    " least(coalesce(s.until, :at), :at) - greatest(s.since, :start))) AS seconds"
-    " FROM ticket_hold_segments s JOIN departments d ON d.id = s.department_id"
-    " WHERE s.since < :at AND (s.until > :start OR s.until IS NULL)"
-    " GROUP BY ROLLUP (d.code)"
-)
-
-
-def install_proposed(engine: sa.Engine) -> None:
-    """The indexes and the rollup of the proposed fix; the report reads the rollup."""
-    from himcrm.reports import kpis_figures
-
-    with engine.connect() as conn:
-        conn.exec_driver_sql("SET maintenance_work_mem = '1GB'")
-        for statement in PROPOSED:
-            started = time.perf_counter()
-            conn.exec_driver_sql(statement)
-            conn.commit()
-            print(f"  {statement[:60]}…: {time.perf_counter() - started:.1f}s", file=sys.stderr)
-
-    def held(session: Session, window: Any, cut: Cut, department_ids: Any, row: Any) -> None:
-        assert department_ids is None, "prototype: unscoped reports only"
-        found = session.execute(HELD_FROM_ROLLUP, {"start": window.start, "at": window.at})
-        for code, seconds in found:
-            key = "" if code is None else code  # ROLLUP's total row has a NULL key
-            if (key == "") == (cut is not Cut.DEPARTMENT):
-                row(key).held_hours = round(float(seconds or 0) / 3600, 2)
-
-    kpis_figures._held = held  # type: ignore[assignment]
 
 
 def ticket_count(server: str, database: str) -> int | None:
@@ -360,6 +359,29 @@ def summary(statement: str) -> str:
     return flat[:150] + ("…" if len(flat) > 150 else "")
 
 
+def seq_scans(plan: str) -> list[str]:
+    """Tables read whole (departments, 83 rows, does not count)."""
+    found = []
+    for line in plan.splitlines():
+        if "Seq Scan on " in line:
+            name = line.split("Seq Scan on ", 1)[1].split()[0]
+            if name not in found and name != "departments":
+                found.append(name)
+    return found
+
+
+def plan_rows(plan: str) -> str:
+    """Rows the plan's leaves read (actual rows × loops of the scans), summed."""
+    total = 0
+    for line in plan.splitlines():
+        if "Scan" in line and "actual time=" in line and "Bitmap Index" not in line:
+            actual = line.split("actual time=", 1)[1]
+            rows = int(actual.split("rows=", 1)[1].split()[0])
+            loops = int(actual.split("loops=", 1)[1].split(")")[0])
+            total += rows * loops
+    return f"{total:,}"
+
+
 def index_names(plan: str) -> list[str]:
     found = []
     for line in plan.splitlines():
@@ -382,6 +404,9 @@ class Target:
         with self.engine.connect() as conn:
             self.tickets = conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar_one()
             self.events = conn.execute(sa.text("SELECT count(*) FROM ticket_events")).scalar_one()
+            self.segments = conn.execute(
+                sa.text("SELECT count(*) FROM ticket_hold_segments")
+            ).scalar_one()
             self.in_month = self.baseline_count(conn)
             self.open = conn.execute(
                 sa.text(
@@ -424,7 +449,9 @@ class Target:
         return elapsed, report
 
     def explain(self, statement: str, params: Any) -> str:
+        """The plan as the report runs it (JIT off for its transaction, see kpis.py)."""
         with self.engine.connect() as conn:
+            conn.exec_driver_sql("SET LOCAL jit = off")
             rows = conn.exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, params
             ).fetchall()
@@ -476,16 +503,21 @@ def measure(targets: list[Target], repeat: int, now: datetime) -> list[str]:
             f" transfers {report.total.transfers:,}, reopened {report.total.reopened:,}",
             file=sys.stderr,
         )
+    loads = [os.getloadavg()[0]]
     for round_number in range(repeat):
         order = targets if round_number % 2 == 0 else list(reversed(targets))
         for target in order:
             target.baseline_times.append(target.time_baseline())
             elapsed, _ = target.time_report(now)
             target.report_times.append(elapsed)
+        loads.append(os.getloadavg()[0])
         print(f"round {round_number + 1}/{repeat} done", file=sys.stderr, flush=True)
 
     period = targets[0].period
-    out.append(f"Machine: {machine()}.")
+    out.append(
+        f"Machine: {machine()}; load average (1 min) {min(loads):.1f}–{max(loads):.1f}"
+        " during the rounds."
+    )
     out.append("")
     out.append(
         f"Report: `compute_report(session, Period.month({period.label}), Cut.DEPARTMENT,"
@@ -494,23 +526,25 @@ def measure(targets: list[Target], repeat: int, now: datetime) -> list[str]:
     )
     out.append("")
     out.append(
-        "| database | tickets | events | months | in the month | open | size"
+        "| database | tickets | events | segments | months | in the month | open | size"
         " | report median (min–max) | baseline median (min–max) | report / baseline |"
     )
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     medians = {}
     for t in targets:
         report_median = statistics.median(t.report_times)
         base_median = statistics.median(t.baseline_times)
         medians[t.database] = (report_median, base_median)
         out.append(
-            f"| {t.database} | {t.tickets:,} | {t.events:,} | {t.months} | {t.in_month:,}"
+            f"| {t.database} | {t.tickets:,} | {t.events:,} | {t.segments:,} | {t.months}"
+            f" | {t.in_month:,}"
             f" | {t.open:,} | {t.size} | {ms(report_median)} ({spread(t.report_times)})"
             f" | {ms(base_median)} ({spread(t.baseline_times)})"
             f" | {report_median / base_median:.1f} |"
         )
     if len(targets) > 1:
-        small, large = targets[0], targets[-1]
+        small = min(targets, key=lambda t: t.tickets)
+        large = max(targets, key=lambda t: t.tickets)
         r_small, b_small = medians[small.database]
         r_large, b_large = medians[large.database]
         out.append("")
@@ -524,11 +558,20 @@ def measure(targets: list[Target], repeat: int, now: datetime) -> list[str]:
         out.append("")
         out.append(f"### {t.database}: statements of the warm-up report, slowest first")
         out.append("")
-        out.append("| ms | share | statement |")
-        out.append("|---:|---:|---|")
-        for elapsed, text, _ in sorted(found, key=lambda item: -item[0])[:8]:
+        out.append("| ms | share | rows read | indexes | whole tables | statement |")
+        out.append("|---:|---:|---:|---|---|---|")
+        for elapsed, text, parameters in sorted(found, key=lambda item: -item[0]):
+            if not text.lstrip().upper().startswith(("SELECT", "WITH")):
+                cell = summary(text)
+                out.append(f"| {ms(elapsed)} | {100 * elapsed / total:.0f}% | | | | `{cell}` |")
+                continue
             cell = summary(text).replace("|", "\\|")
-            out.append(f"| {ms(elapsed)} | {100 * elapsed / total:.0f}% | `{cell}` |")
+            explained = t.explain(text, parameters)
+            out.append(
+                f"| {ms(elapsed)} | {100 * elapsed / total:.0f}% | {plan_rows(explained)}"
+                f" | {', '.join(index_names(explained)) or '–'}"
+                f" | {', '.join(seq_scans(explained)) or '–'} | `{cell}` |"
+            )
         plan = t.explain(statement, params)
         out.append("")
         out.append(
@@ -547,7 +590,7 @@ def measure(targets: list[Target], repeat: int, now: datetime) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default=SERVER, help="libpq URL without database")
-    parser.add_argument("--database", default="himcrm_bench_reports")
+    parser.add_argument("-d", "--database", default="himcrm_bench_reports")
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=12, help="history the tickets spread over")
     parser.add_argument("--open", type=int, default=20_000, help="open tickets (any size)")
@@ -558,11 +601,6 @@ def main(argv: list[str] | None = None) -> None:
         "--measure",
         default="",
         help="comma-separated existing databases to measure together (no generation)",
-    )
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="prototype the fix in the databases (extra indexes, held-hours rollup) first",
     )
     parser.add_argument("--drop", action="store_true", help="drop the database(s) at the end")
     parser.add_argument("--markdown", default="", help="also write the report to this file")
@@ -587,9 +625,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.repeat < 1:  # generation only
         return
     targets = [Target(args.server, name, period) for name in names]
-    if args.proposed:
-        for target in targets:
-            install_proposed(target.engine)
     try:
         lines = measure(targets, args.repeat, now)
     finally:

@@ -1,8 +1,11 @@
 """KPI computation: every figure of a report in SQL aggregation (issue 5).
 
 A report is a constant number of GROUP BY queries whatever the number of
-tickets (per cut: about ten for the rows, the same for the total and for the
-previous period's total, plus the calls); ticket rows are never loaded.
+tickets (on PostgreSQL five for the rows and their total, five for the previous
+period's total, a label query and two for the calls; a few more on SQLite, which
+has no percentiles), and each reads through an index only what the period
+touched, so its cost follows the period, not the history (bench/RESULTS.md).
+Ticket rows are never loaded. How: himcrm.reports.kpis_figures.
 
 Definitions, for a period [start, end) in UTC (Istanbul calendar bounds) and
 the instant ``at = min(now, end)``:
@@ -41,9 +44,10 @@ the instant ``at = min(now, end)``:
   scoped DEPARTMENT report may show a row for the department a visible ticket came
   from, holding only its transfers.
 - held_hours (DEPARTMENT cut, and its total): hours each department held tickets
-  within [start, at): from consecutive status-changing events (LEAD() over the
-  ticket's events), a stretch after an event held by the event's department while
-  the status after it is open, clipped to the period.
+  within [start, at): from consecutive status-changing events, a stretch after an
+  event held by the event's department while the status after it is open, clipped
+  to the period. Read from the holding segments (himcrm.models.holding) written
+  with every status-changing event.
 - satisfaction_avg / _dist: ``satisfaction`` (1..5) of tickets whose
   ``answered_at`` is in the period.
 - calls: inbound Call rows with ``started_at`` in the period; answered = answered
@@ -79,7 +83,7 @@ from himcrm.models import (
     TopicCode,
     User,
 )
-from himcrm.reports.kpis_figures import call_figures, empty_row, figures
+from himcrm.reports.kpis_figures import call_figures, window_figures
 from himcrm.reports.kpis_sql import Window
 from himcrm.reports.model import CallKpis, Cut, KpiReport, KpiRow
 from himcrm.reports.period import Period
@@ -96,16 +100,15 @@ def compute_report(
     department_ids: set[int] | None = None,
 ) -> KpiReport:
     """The figures of ``period`` by ``cut``, its total and the previous period's total."""
+    _without_jit(session)
     window = Window.of(period, now)
     previous = Window.of(period.previous(), now)
     held = cut is Cut.DEPARTMENT
-    total = _total(figures(session, window, Cut.TOTAL, department_ids, held=held))
-    rows: list[KpiRow] = []
-    if cut is not Cut.TOTAL:
-        rows = list(figures(session, window, cut, department_ids, held=held).values())
-        _label(session, cut, rows)
-        rows.sort(key=lambda row: (-row.received, row.label, row.key))
-    previous_total = _total(figures(session, previous, Cut.TOTAL, department_ids, held=held))
+    found, total = window_figures(session, window, cut, department_ids, held=held)
+    rows = list(found.values())
+    _label(session, cut, rows)
+    rows.sort(key=lambda row: (-row.received, row.label, row.key))
+    _, previous_total = window_figures(session, previous, Cut.TOTAL, department_ids, held=held)
     if department_ids is None:
         calls, previous_calls = call_figures(session, window), call_figures(session, previous)
     else:
@@ -121,8 +124,17 @@ def compute_report(
     )
 
 
-def _total(found: dict[str, KpiRow]) -> KpiRow:
-    return found.get("") or empty_row("")
+def _without_jit(session: Session) -> None:
+    """No JIT compilation for the rest of the transaction (PostgreSQL).
+
+    The planner prices a bitmap scan of the period's ~100k tickets as if they were
+    scattered over the whole table, so on a long history its cost passes
+    ``jit_optimize_above_cost`` and compiling the expressions takes longer than
+    running the statement (1.6 s of JIT for 0.8 s of execution at 10M tickets,
+    bench/RESULTS.md). ``SET LOCAL`` ends with the caller's transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
 
 
 _LABELS: dict[Cut, tuple[Any, Any]] = {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,7 @@ from himcrm.models import (
     Role,
     Ticket,
     TicketEvent,
+    TicketHoldSegment,
     TicketStatus,
     TopicCode,
     User,
@@ -131,7 +133,41 @@ def record_event(
         created_at=now,
     )
     _session(ticket).add(event)
+    if to_status is not None:
+        _track_holding(ticket, to_status, now)
     return event
+
+
+def _track_holding(ticket: Ticket, status: TicketStatus, when: datetime) -> None:
+    """Keep the ticket's holding segments (reports' held hours) in step with its history.
+
+    The department holding an open ticket after a status change either goes on
+    holding it (nothing to write) or the running stretch ends here and, if the
+    ticket is open in a department, a new one starts. Plain statements on the
+    session's connection: no autoflush of the ticket before its version check.
+    """
+    session = _session(ticket)
+    holder = ticket.department_id if status in OPEN_STATUSES else None
+    if ticket.id is None:  # a new ticket holds nothing yet
+        if holder is None:
+            return
+        session.flush()
+    segment = TicketHoldSegment
+    conn = session.connection()
+    running = conn.execute(
+        sa.select(segment.id, segment.department_id, segment.since).where(
+            segment.ticket_id == ticket.id, segment.until.is_(None)
+        )
+    ).first()
+    if running is not None and running.department_id == holder:
+        return
+    if running is not None:
+        until = max(when, running.since)  # never a negative stretch
+        conn.execute(sa.update(segment).where(segment.id == running.id).values(until=until))
+    if holder is not None:
+        conn.execute(
+            sa.insert(segment).values(ticket_id=ticket.id, department_id=holder, since=when)
+        )
 
 
 def _flush(ticket: Ticket) -> None:

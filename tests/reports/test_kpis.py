@@ -292,3 +292,25 @@ def test_query_count_does_not_grow_with_tickets(session: Session, scenario: Scen
     # Ten figure queries for the rows, the total and the previous total, a label
     # query and two call queries.
     assert before[Cut.DEPARTMENT] <= 33
+
+
+def test_answered_in_the_period_and_reopened_after_it_counts(
+    session: Session, scenario: Scenario
+) -> None:
+    """concluded follows the answer events, not the ticket's answered_at now."""
+    boss = Actor(factories.staff(session, Role.DEPT_MANAGER, scenario.ra, "rpt.boss3"))
+    late = factories.ticket(session, topic_code="RPT.A", now=at(9, 28, 9))  # September
+    lifecycle.answer(late, boss, now=at(10, 30, 9))  # answered in October
+    lifecycle.reopen(late, boss, reason="Vatandaş memnun değil", now=at(11, 3, 9))
+    again = factories.ticket(session, topic_code="RPT.A", now=at(9, 28, 10))
+    lifecycle.answer(again, boss, now=at(10, 2, 9))  # October, reopened and answered in November
+    lifecycle.reopen(again, boss, reason="Eksik", now=at(11, 2, 9))
+    lifecycle.answer(again, boss, now=at(11, 4, 9))
+    session.flush()
+    october = compute_report(session, OCTOBER, Cut.DEPARTMENT, now=NOW)
+    assert october.total.concluded == 5  # t1, t2, t3, late, again
+    assert row(october, "RA").concluded == 4
+    assert october.total.sla_met_pct == 66.7  # answered_at of late/again is not October's
+    november = compute_report(session, NOVEMBER, Cut.TOTAL, now=NOW)
+    assert november.total.concluded == 1  # again
+    assert november.total.reopened == 2
