@@ -105,6 +105,7 @@ class DemoUserSeed:
     email: str
     phone: str | None = None
     is_department_head: bool = False
+    phone_extension: str | None = None  # the desk phone / Twilio Client identity (screen pop)
 
 
 # --------------------------------------------------------------------------- constants
@@ -1867,6 +1868,7 @@ DEMO_USERS: tuple[DemoUserSeed, ...] = (
         department="BASIN.HIM",
         email="operator@izmir.example.org",
         phone="+905550000001",
+        phone_extension="4001",
     ),
     DemoUserSeed(
         username="backoffice",

@@ -155,6 +155,8 @@ def seed_demo_users(session: Session, *, password: str) -> SeedReport:
         if user is None:
             user = User(username=seed.username)
             user.set_password(password)
+            # Only on creation: call takers move desks (/calls/extension) and keep it.
+            user.phone_extension = seed.phone_extension
             session.add(user)
         user.full_name, user.email, user.phone = seed.full_name, seed.email, seed.phone
         user.role = Role(seed.role)
