@@ -137,3 +137,26 @@ def weekly_report() -> int:
 def monthly_report() -> int:
     """1st of the month, 08:00 Istanbul: last month's report, stored and e-mailed."""
     return _stored_report("monthly")
+
+
+def retention() -> int:
+    """Monthly, 03:00 Istanbul: anonymise the citizens the retention policy has reached.
+
+    KVKK asks for periodic destruction at least every six months; monthly keeps
+    each run small. Idempotent: a second run finds nobody left to anonymise.
+    """
+    settings = _settings()
+    if settings.retention_years <= 0:
+        return 0  # retention switched off (HIMCRM_RETENTION_YEARS=0)
+    from himcrm.privacy.anonymise import run_retention
+
+    try:
+        record = run_retention(
+            db.session(),
+            now=utcnow(),
+            years=settings.retention_years,
+            instance_path=settings.instance_path,
+        )
+        return record.citizens
+    finally:
+        db.session.remove()

@@ -86,6 +86,7 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("weekly-report", "himcrm.jobs.weekly_report", queue="reports", weekly_day=0),
     PeriodicJob("monthly-report", "himcrm.jobs.monthly_report", queue="reports", monthly_day=1),
+    PeriodicJob("retention", "himcrm.jobs.retention", queue="reports", monthly_day=1, at=(3, 0)),
 )
 
 

@@ -15,6 +15,7 @@ from himcrm.citizens.service import CitizenInput
 from himcrm.errors import DomainError
 from himcrm.extensions import db
 from himcrm.models import District, ReplyChannel, TicketType
+from himcrm.privacy.audit import AuditAction, record_access
 from himcrm.privacy.masking import may_see_contact
 from himcrm.text import tr_sort_key
 from himcrm.tickets.intake import TicketInput, create_ticket
@@ -118,6 +119,19 @@ def citizen() -> ResponseReturnValue:
     except DomainError as error:
         return jsonify(error.to_dict()), error.status_code
     show_contact = may_see_contact(current_user)
+    if show_contact and found.citizens:
+        # The card shows names, phones and e-mails in full: KVKK access audit.
+        for card in found.citizens:
+            record_access(
+                db.session(),
+                user=current_user._get_current_object(),
+                action=AuditAction.VIEW_CITIZEN,
+                subject_type="citizen",
+                subject_id=card.id,
+                ip=request.remote_addr or "",
+                detail={"via": "console"},
+            )
+        db.session.commit()
     return jsonify(
         {
             "phone": found.phone,

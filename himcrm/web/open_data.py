@@ -7,10 +7,12 @@ import tempfile
 
 from flask import abort, current_app, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from himcrm.errors import DomainError
 from himcrm.extensions import db
 from himcrm.models import Role, utcnow
+from himcrm.privacy.audit import AuditAction, record_access
 from himcrm.privacy.open_data import (
     DEFAULT_K,
     OpenDataStats,
@@ -37,6 +39,16 @@ def open_data(fmt: str) -> ResponseReturnValue:
     except DomainError as error:
         return jsonify(error.to_dict()), error.status_code
     tz = current_app.config["HIMCRM_SETTINGS"].timezone
+    record_access(
+        db.session(),
+        user=current_user._get_current_object(),
+        action=AuditAction.EXPORT_OPEN_DATA,
+        subject_type="open_data",
+        subject_id=query.period.label,
+        ip=request.remote_addr or "",
+        detail={"format": fmt},
+    )
+    db.session.commit()
     # A month of Istanbul is ~1M rows: spool to disk past 16 MB instead of holding it.
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+b")  # noqa: SIM115
     text = io.TextIOWrapper(spool, encoding="utf-8", newline="")

@@ -24,6 +24,7 @@ from himcrm.errors import DomainError, ValidationError
 from himcrm.extensions import db
 from himcrm.models import Department, Role, Ticket, User, utcnow
 from himcrm.models.report import StoredReport
+from himcrm.privacy.audit import AuditAction, record_access
 from himcrm.reports import charts
 from himcrm.reports.exports import (
     CALL_FIGURES,
@@ -303,6 +304,17 @@ def export(fmt: str) -> ResponseReturnValue:
         context = _form_context(request.args, field_error(error))
         return render_template("reports/dashboard.html", report=None, **context), 422
     report = _report(query)
+    # Exports name employees (per-employee figures): who took which file is kept.
+    record_access(
+        db.session(),
+        user=current_user._get_current_object(),
+        action=AuditAction.EXPORT_REPORT,
+        subject_type="report",
+        subject_id=query.period.label,
+        ip=request.remote_addr or "",
+        detail={"format": fmt, "cut": query.cut.value},
+    )
+    db.session.commit()
     if fmt == "csv":
         data = to_csv(report)
     elif fmt == "xlsx":
