@@ -96,6 +96,9 @@ class Settings:
     smtp_starttls: bool = False
     send_lease_seconds: int = 120  # a claimed but unfinished send is retried after this
     trusted_proxies: int = 0
+    # KVKK: citizens' personal data is anonymised this many years after their last
+    # ticket was concluded (0: never, by the job; requests still work).
+    retention_years: int = 2
     # Social media (issue 7): Meta page (Messenger + page feed) and X account activity.
     meta_app_secret: str = ""  # X-Hub-Signature-256 and appsecret_proof
     meta_verify_token: str = ""  # the webhook subscription handshake
@@ -184,6 +187,9 @@ class Settings:
             open311_jurisdiction=env.get("HIMCRM_OPEN311_JURISDICTION", "izmir.bel.tr").strip(),
             trusted_proxies=int(
                 _number(env.get("HIMCRM_TRUSTED_PROXIES", "0"), "HIMCRM_TRUSTED_PROXIES")
+            ),
+            retention_years=int(
+                _number(env.get("HIMCRM_RETENTION_YEARS", "2"), "HIMCRM_RETENTION_YEARS")
             ),
             meta_app_secret=env.get("META_APP_SECRET", ""),
             meta_verify_token=env.get("META_VERIFY_TOKEN", ""),

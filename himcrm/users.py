@@ -99,10 +99,19 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
         raise LoginFailed(_l("Kullanıcı adı veya parola hatalı."), field="password")
+    if user.totp_enabled:
+        # The login completes with the second factor (himcrm.auth_totp.complete_login):
+        # until then the failure count stands, so wrong codes still lead to a lockout.
+        return user
+    record_login(user, now)
+    return user
+
+
+def record_login(user: User, now: datetime) -> None:
+    """A completed login: clear the failure count and any lock."""
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    return user
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

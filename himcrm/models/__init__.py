@@ -4,6 +4,7 @@ from himcrm.models.api import SCOPE_API, SCOPE_OPEN311, ApiClient, InboundMessag
 from himcrm.models.base import Base, utcnow
 from himcrm.models.call import Call, CallDirection, CallStatus
 from himcrm.models.citizen import Citizen, ReplyChannel
+from himcrm.models.holding import TicketHoldSegment
 from himcrm.models.notification import Notification, NotificationChannel, NotificationStatus
 from himcrm.models.org import (
     BusinessCalendar,
@@ -12,6 +13,7 @@ from himcrm.models.org import (
     District,
     HolidayOverride,
 )
+from himcrm.models.privacy import AccessAudit, DestructionRecord
 from himcrm.models.reply import Reply, ReplyStatus, ReplyTemplate
 from himcrm.models.report import StoredReport
 from himcrm.models.ticket import (
@@ -32,6 +34,7 @@ __all__ = [
     "OPEN_STATUSES",
     "SCOPE_API",
     "SCOPE_OPEN311",
+    "AccessAudit",
     "ApiClient",
     "Attachment",
     "Base",
@@ -43,6 +46,7 @@ __all__ = [
     "Citizen",
     "Department",
     "DepartmentKind",
+    "DestructionRecord",
     "District",
     "EventKind",
     "HolidayOverride",
@@ -60,6 +64,7 @@ __all__ = [
     "StoredReport",
     "Ticket",
     "TicketEvent",
+    "TicketHoldSegment",
     "TicketNumberCounter",
     "TicketStatus",
     "TicketType",

@@ -37,6 +37,9 @@ class User(UserMixin, TimestampMixin, Base):
     full_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The operator's telephone extension on the PBX (CTI ``answer`` events name it)
+    #: and the identity of their Twilio Voice client: whose screen a call pops on.
+    phone_extension: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
@@ -45,12 +48,22 @@ class User(UserMixin, TimestampMixin, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Two-factor login (TOTP, himcrm.auth_totp). The secret is stored encrypted
+    # (a Fernet token); it is set but not yet enabled while enrolment is pending.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    #: The last accepted time step: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     department: Mapped[Department | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -60,3 +73,14 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class RecoveryCode(Base):
+    """A single-use two-factor recovery code, stored as a salted hash."""
+
+    __tablename__ = "user_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(128))
+    used_at: Mapped[datetime | None]

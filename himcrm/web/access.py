@@ -17,10 +17,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from himcrm.auth_totp import totp_required
 from himcrm.models import Role, User, utcnow
 
 #: Endpoints anyone may reach without logging in. Everything else is closed.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "static", "healthz"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "auth.login_code", "auth.set_locale", "static", "healthz"}
+)
 #: Blueprints whose endpoints are public by design (citizen pages, webhooks, Open311).
 #: ``api`` authenticates every call with a client key in its own before_request.
 PUBLIC_BLUEPRINTS: frozenset[str] = frozenset(
@@ -29,6 +32,10 @@ PUBLIC_BLUEPRINTS: frozenset[str] = frozenset(
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
+#: Between the password and the two-factor code: not logged in, and not for long.
+SECOND_STEP_TIMEOUT = timedelta(minutes=5)
+#: What an admin or supervisor who has not enrolled yet may reach (public ones aside).
+ENROLMENT_ENDPOINTS = frozenset({"auth.totp_setup", "auth.logout"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,17 +47,44 @@ def _is_public(endpoint: str | None) -> bool:
     return endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS
 
 
-def start_session(user: User, now: datetime) -> None:
-    """Log in with a brand-new session: nothing of the anonymous one survives."""
+def start_session(user: User, now: datetime, *, two_factor: bool = False) -> None:
+    """Log in with a brand-new session: nothing of the anonymous one survives.
+
+    ``two_factor`` records that the login passed the second factor; a user with
+    two-factor login on whose session lacks it is logged out by the gate.
+    """
     locale = session.get("locale")
     session.clear()
     login_user(user, remember=False, fresh=True)
     session["sid"] = secrets.token_urlsafe(16)  # a new cookie value at every login
     session["login_at"] = now.timestamp()
     session["seen_at"] = now.timestamp()
+    session["two_factor"] = two_factor
     if locale:
         session["locale"] = locale
     session.permanent = False
+
+
+def start_second_step(user: User, now: datetime, next_url: str | None) -> None:
+    """The password was right: wait for the code without logging anybody in."""
+    end_session()
+    session["second_step"] = {"user_id": user.id, "at": now.timestamp(), "next": next_url}
+    session.permanent = False
+
+
+def second_step(now: datetime) -> tuple[int, str | None] | None:
+    """The user id and ``next`` of a half-finished login, unless expired (then cleared)."""
+    state = session.get("second_step")
+    if not isinstance(state, dict):
+        return None
+    if now.timestamp() - float(state.get("at", 0)) > SECOND_STEP_TIMEOUT.total_seconds():
+        session.pop("second_step", None)
+        return None
+    return int(state["user_id"]), state.get("next")
+
+
+def end_second_step() -> None:
+    session.pop("second_step", None)
 
 
 def end_session() -> None:
@@ -78,6 +112,22 @@ def enforce_login() -> ResponseReturnValue | None:
         flash(_l("Oturumunuz zaman aşımına uğradı; lütfen yeniden giriş yapın."), "warning")
         return _to_login()
     session["seen_at"] = now
+    return _two_factor_gate()
+
+
+def _two_factor_gate() -> ResponseReturnValue | None:
+    """Two-factor users must have passed it; admins and supervisors must enrol first."""
+    user = current_user
+    if user.totp_enabled and not session.get("two_factor"):
+        end_session()
+        return _to_login()
+    if totp_required(user) and not user.totp_enabled:
+        if request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            message = str(_l("Önce iki adımlı doğrulamayı kurmalısınız."))
+            return {"error": "two_factor_required", "message": message}, 403
+        return redirect(url_for("auth.totp_setup"))
     return None
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from himcrm.auth_totp import reset_totp
 from himcrm.errors import DomainError
 from himcrm.extensions import db
 from himcrm.models import Role, User
@@ -158,3 +159,19 @@ def user_password(user_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_l("%(name)s için yeni parola kaydedildi.", name=user.username), "success")
     return saved("admin.users", f"admin-user-{user_id}")
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@roles_required(*ADMINS)
+def user_totp_reset(user_id: int) -> ResponseReturnValue:
+    """Turn a user's two-factor login off (lost phone); they enrol again."""
+    user = get_or_404(User, user_id)
+    try:
+        reset_totp(db.session(), user, actor=current_user._get_current_object())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    db.session.commit()
+    flash(_l("%(name)s için iki adımlı doğrulama sıfırlandı.", name=user.username), "success")
+    return saved("admin.user_edit", f"admin-user-{user_id}", user_id=user_id)
