@@ -72,3 +72,13 @@ sa.Index(
     postgresql_where=sa.text(_ANSWERED_SQL),
     sqlite_where=sa.text(_ANSWERED_SQL),
 )
+# Reports: the satisfaction survey answers given in a period (counted when given,
+# not when the ticket was answered: a low score reopens the ticket).
+SURVEY_SQL = "kind = 'survey'"
+sa.Index(
+    "ix_ticket_events_survey_created_at",
+    _events.c.created_at,
+    _events.c.ticket_id,
+    postgresql_where=sa.text(SURVEY_SQL),
+    sqlite_where=sa.text(SURVEY_SQL),
+)

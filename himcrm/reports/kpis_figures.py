@@ -5,12 +5,14 @@ only what the period touched, so their cost follows the period, not the history
 (issue 5, bench/RESULTS.md):
 
 - tickets: one pass over the tickets received, answered or first responded in
-  the window: received, answered, SLA met, satisfaction and, on PostgreSQL, the duration
+  the window: received, answered, SLA met and, on PostgreSQL, the duration
   percentiles (SQLite has no percentile: it reads the sorted durations, kpis_durations);
 - state: the tickets open at ``at`` (overdue, backlog);
 - concluded: the tickets answered in the window (ticket pass) plus those answered
   in it and reopened since (_reanswered);
 - events: the window's reopen and transfer events;
+- satisfaction: the survey answers given in the window (SURVEY events: a score
+  counts when it is given, also when it reopened the ticket);
 - held hours: the holding segments (himcrm.models.holding) that end after the
   window starts or still run.
 
@@ -97,6 +99,7 @@ def window_figures(
     for key, n in reanswered.items():
         row(key).concluded += n
     _events(session, window, cut, department_ids, row)
+    _satisfaction(session, window, cut, scope, row)
     seconds = _held(session, window, cut, department_ids) if held else {}
     for key, value in seconds.items():
         row(key).held_hours = _rounded_hours(value)
@@ -117,11 +120,54 @@ def window_figures(
             total.backlog_by_age[bucket] += count
         total.reopened += target.reopened
         total.transfers += target.transfers
+        for score, n in (target.satisfaction_dist or {}).items():
+            dist = total.satisfaction_dist or {str(s): 0 for s in SCORES}
+            dist[score] += n
+            total.satisfaction_dist = dist
+    _rate(total)
     total.concluded += sum(reanswered.values())
     total.concluded_pct = pct(total.concluded, total.received)
     if held:
         total.held_hours = _rounded_hours(sum(seconds.values(), 0)) or 0.0
     return rows, total
+
+
+def _satisfaction(
+    session: Session, window: Window, cut: Cut, scope: ColumnElement[bool], row: RowOf
+) -> None:
+    """Survey answers given in the window, per row key of the ticket rated."""
+    score = TicketEvent.data["score"].as_integer()
+    key = key_expr(cut)
+    stmt = with_key_joins(
+        sa.select(key.label("key"), score, sa.func.count())
+        .select_from(TicketEvent)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id),
+        cut,
+    )
+    stmt = stmt.where(
+        TicketEvent.kind == sa.literal_column("'survey'"),  # a literal: the partial index
+        in_window(TicketEvent.created_at, window),
+        scope,
+    ).group_by(key, score)
+    touched: set[str] = set()
+    for key_value, given, n in session.execute(stmt):
+        if given not in SCORES:
+            continue
+        target = row(key_value)
+        dist = target.satisfaction_dist or {str(s): 0 for s in SCORES}
+        dist[str(given)] += n
+        target.satisfaction_dist = dist
+        touched.add(key_value)
+    for key_value in touched:
+        _rate(row(key_value))
+
+
+def _rate(target: KpiRow) -> None:
+    """The average of a row's satisfaction distribution (None when nobody rated)."""
+    dist = target.satisfaction_dist
+    rated = sum(dist.values()) if dist else 0
+    if dist and rated:
+        target.satisfaction_avg = round(sum(int(s) * n for s, n in dist.items()) / rated, 2)
 
 
 def _rounded_hours(seconds: Any) -> float:
@@ -152,7 +198,7 @@ def _tickets(
     row: RowOf,
     total: RowOf | None = None,
 ) -> None:
-    """received, SLA met, satisfaction and the duration percentiles, in one pass.
+    """received, SLA met and the duration percentiles, in one pass.
 
     ``total`` (PostgreSQL only) also receives the total row of the same pass.
     """
@@ -171,7 +217,6 @@ def _tickets(
         count(answered),
         count(answered, Ticket.resolution_due_at.is_not(None)),
         count(answered, Ticket.answered_at <= Ticket.resolution_due_at),
-        *(count(answered, Ticket.satisfaction == score) for score in SCORES),
     ]
     durations = {
         "first_response": (responded, Ticket.first_response_business_minutes),
@@ -196,12 +241,7 @@ def _tickets(
         target.received = received
         target.concluded = answered_now  # _reanswered adds those reopened since
         target.sla_met_pct = pct(met, due)
-        scores, hours = rest[: len(SCORES)], rest[len(SCORES) :]
-        rated = sum(scores)
-        if rated:
-            target.satisfaction_dist = {str(s): n for s, n in zip(SCORES, scores, strict=True)}
-            weighted = sum(s * n for s, n in zip(SCORES, scores, strict=True))
-            target.satisfaction_avg = round(weighted / rated, 2)
+        hours = rest
         if hours:
             fr_median, fr_p90, res_median, res_p90 = hours
             if fr_median is not None:

@@ -29,6 +29,7 @@ from himcrm.reports.model import AGE_BUCKETS, Cut, KpiReport, KpiRow
 from himcrm.reports.period import Period
 from himcrm.tickets import lifecycle
 from himcrm.tickets.lifecycle import Actor
+from himcrm.tickets.survey import record_survey
 from tests import factories
 
 OCTOBER = Period.month(2026, 10)
@@ -47,7 +48,7 @@ class Scenario:
     clerk: User
     t0: Ticket  # September: the previous period
     t1: Ticket  # on hold for 24 h, answered on time (assigned to clerk, satisfaction 4)
-    t2: Ticket  # transferred RA → RB mid-period, answered late (satisfaction 2)
+    t2: Ticket  # transferred RA → RB mid-period, answered late (satisfaction 3)
     t3: Ticket  # answered, reopened, answered again (web)
     t4: Ticket  # open and overdue at the end of October (topic RPT.C)
     t5: Ticket  # Oct 31 23:59 Istanbul: October, no district
@@ -80,13 +81,13 @@ def build(session: Session) -> Scenario:
     lifecycle.hold(t1, boss, reason="Vatandaştan belge bekleniyor", now=at(10, 5, 12))
     lifecycle.resume(t1, boss, now=at(10, 6, 12))  # 1440 min on hold
     lifecycle.answer(t1, boss, now=at(10, 6, 14))  # 29 h - 24 h = 300 min
-    t1.satisfaction = 4
+    record_survey(session, t1, score=4, comment="", via="sms", now=at(10, 7, 9))
 
     t2 = new(at(10, 10, 8))
     lifecycle.start(t2, boss, now=at(10, 10, 10))  # first response: 120 min
     lifecycle.transfer(t2, rb, boss, reason="Yanlış birim", now=at(10, 12, 8))
     lifecycle.answer(t2, boss, now=at(10, 14, 8))  # 96 h = 5760 min, due Oct 12 08:00
-    t2.satisfaction = 2
+    record_survey(session, t2, score=3, comment="", via="web", now=at(10, 15, 9))
 
     t3 = new(at(10, 15, 10), channel="web")
     lifecycle.answer(t3, boss, now=at(10, 15, 12))  # first response 120 min
@@ -130,8 +131,8 @@ def test_october_total(session: Session, scenario: Scenario) -> None:
     assert total.reopened == 1
     assert total.transfers == 1
     assert total.held_hours is None  # DEPARTMENT cut only
-    assert total.satisfaction_avg == 3.0
-    assert total.satisfaction_dist == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0}
+    assert total.satisfaction_avg == 3.5
+    assert total.satisfaction_dist == {"1": 0, "2": 0, "3": 1, "4": 1, "5": 0}
 
 
 def test_department_cut_transfer_and_held_hours(session: Session, scenario: Scenario) -> None:
@@ -314,3 +315,23 @@ def test_answered_in_the_period_and_reopened_after_it_counts(
     november = compute_report(session, NOVEMBER, Cut.TOTAL, now=NOW)
     assert november.total.concluded == 1  # again
     assert november.total.reopened == 2
+
+
+def test_a_low_score_counts_when_given_although_it_reopens_the_ticket(
+    session: Session, scenario: Scenario
+) -> None:
+    """A 1 reopens the ticket (it is no longer answered), yet October's survey figures keep it."""
+    result = record_survey(
+        session, scenario.t3, score=1, comment="Sorun devam ediyor", via="sms", now=at(10, 20, 9)
+    )
+    assert result.reopened
+    session.flush()
+    total = compute_report(session, OCTOBER, Cut.TOTAL, now=NOW).total
+    assert total.satisfaction_dist == {"1": 1, "2": 0, "3": 1, "4": 1, "5": 0}
+    assert total.satisfaction_avg == round(8 / 3, 2)
+    by_department = compute_report(session, OCTOBER, Cut.DEPARTMENT, now=NOW)
+    ra = row(by_department, "RA")
+    assert ra.satisfaction_dist["1"] == 1 and ra.satisfaction_dist["4"] == 1
+    assert by_department.total.satisfaction_dist == total.satisfaction_dist
+    november = compute_report(session, Period.month(2026, 11), Cut.TOTAL, now=NOW).total
+    assert november.satisfaction_avg is None  # rated in October, not when answered again
