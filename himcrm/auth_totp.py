@@ -190,12 +190,14 @@ def _locked() -> LoginFailed:
     )
 
 
-def reset_totp(session: Session, user: User, *, actor: User) -> None:
+def reset_totp(session: Session, user: User, *, actor: User | None) -> None:
     """An admin turns another user's two-factor login off (lost phone).
 
-    A user whose role requires it enrols again at the next request.
+    A user whose role requires it enrols again at the next request. ``actor``
+    None: the server's command line (``flask reset-2fa``), the way back when every
+    admin lost both phone and recovery codes.
     """
-    if actor.id == user.id:
+    if actor is not None and actor.id == user.id:
         raise PermissionDenied(
             _l("Kendi iki adımlı doğrulamanızı sıfırlayamazsınız."), field="user"
         )
@@ -204,7 +206,11 @@ def reset_totp(session: Session, user: User, *, actor: User) -> None:
     user.totp_last_step = None
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.flush()
-    log.info("two-factor login reset for user id=%s by admin user id=%s", user.id, actor.id)
+    log.info(
+        "two-factor login reset for user id=%s by %s",
+        user.id,
+        f"admin user id={actor.id}" if actor is not None else "the command line",
+    )
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:

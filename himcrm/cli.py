@@ -15,6 +15,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(api_client_command)
     app.cli.add_command(open_data_command)
+    app.cli.add_command(reset_2fa_command)
 
 
 @click.command("seed")
@@ -161,3 +162,23 @@ def open_data_command(year: int, month: int, fmt: str, k: int, out: str) -> None
         f"{out}: {stats.rows} rows, {stats.coarsened} coarsened, "
         f"{stats.suppressed} suppressed (k={k})"
     )
+
+
+@click.command("reset-2fa")
+@with_appcontext
+@click.argument("username")
+def reset_2fa_command(username: str) -> None:
+    """Turn a user's two-factor login off (they enrol again at the next login)."""
+    import sqlalchemy as sa
+
+    from himcrm.auth_totp import reset_totp
+    from himcrm.extensions import db
+    from himcrm.models import User
+
+    session = db.session()
+    user = session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r} (username)")
+    reset_totp(session, user, actor=None)
+    session.commit()
+    click.echo(f"two-factor login reset for {user.username}")

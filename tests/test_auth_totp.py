@@ -168,3 +168,24 @@ def test_an_admin_resets_another_users_two_factor(session: Session, now: datetim
     assert remaining_recovery_codes(session, user) == 0
     assert not verify_code(session, user, code_at(secret, now), app_secret=KEY, now=now)
     assert begin_enrolment(session, user, app_secret=KEY).secret != secret
+
+
+def test_the_command_line_resets_anyone_when_every_admin_is_locked_out(fresh_app) -> None:  # type: ignore[no-untyped-def]
+    from himcrm.extensions import db
+
+    with fresh_app.app_context():
+        session = db.session()
+        admin = session.scalar(sa.select(User).where(User.username == "admin"))
+        assert admin is not None
+        secret = begin_enrolment(session, admin, app_secret=KEY).secret
+        now = datetime.now().astimezone()
+        confirm_enrolment(session, admin, code_at(secret, now), app_secret=KEY, now=now)
+        session.commit()
+        assert admin.totp_enabled
+    result = fresh_app.test_cli_runner().invoke(args=["reset-2fa", "admin"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        assert admin is not None and not admin.totp_enabled and admin.totp_secret is None
+    missing = fresh_app.test_cli_runner().invoke(args=["reset-2fa", "nobody"])
+    assert missing.exit_code != 0 and "(username)" in missing.output

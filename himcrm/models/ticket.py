@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from himcrm.models.base import Base, TimestampMixin, enum_column, utcnow
+from himcrm.models.call import Call
 from himcrm.models.citizen import Citizen
 from himcrm.models.org import Department, District
 from himcrm.models.topic import Priority, TopicCode
@@ -156,6 +157,7 @@ class Ticket(TimestampMixin, Base):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     district: Mapped[District | None] = relationship()
     merged_into: Mapped[Ticket | None] = relationship(remote_side=[id])
+    call: Mapped[Call | None] = relationship()  # the call it came from (voice mail: its recording)
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", lazy="selectin"
     )
