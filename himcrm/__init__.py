@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from himcrm.config import Settings
-from himcrm.errors import DomainError
+from himcrm.errors import DomainError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,7 +98,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         message = _l("Başvuru bu arada başka biri tarafından değiştirildi; sayfayı yenileyin.")
         return _domain_error(ConcurrentUpdate(message))
 
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError) -> ResponseReturnValue:
@@ -110,6 +110,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
         with contextlib.suppress(DBAPIError):  # the connection is gone; the pool replaces it
             db.session.rollback()
+        if isinstance(error, DataError):
+            # A value the column cannot hold (a NUL byte, a number out of range):
+            # bad input that no check named, still not a server error.
+            logging.getLogger(__name__).warning(
+                "refused value on %s (%s)", request.endpoint, type(error.orig).__name__
+            )
+            return _domain_error(ValidationError(_l("Geçersiz karakter veya değer.")))
         if not (isinstance(error, OperationalError) or error.connection_invalidated):
             raise error
         logging.getLogger(__name__).warning(

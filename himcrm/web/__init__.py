@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
+    app.before_request(_reject_nul_bytes)
     app.before_request(access.enforce_login)
     app.before_request(_start_embedded_scheduler(app))
 
@@ -68,6 +69,20 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, object]:
         return {"Role": Role, "current_user": current_user}
+
+
+def _reject_nul_bytes() -> None:
+    """A NUL byte in the URL is never something a person typed.
+
+    PostgreSQL refuses it in any text value; refuse it up front as a 400, which
+    each blueprint answers in its own format (page, API JSON, Open311 error
+    list). Form fields are the services' to check, naming the field; one that
+    slips through is a DataError, answered 400 by the app (himcrm/__init__.py).
+    """
+    values = [v for _, v in request.args.items(multi=True)]
+    values += (request.view_args or {}).values()
+    if any("\x00" in str(value) for value in values):
+        abort(400, description="NUL byte in the URL")
 
 
 def _start_embedded_scheduler(app: Flask) -> Callable[[], None]:
