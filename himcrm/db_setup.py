@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 _installed = False
@@ -59,3 +61,28 @@ def upsert_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.In
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database backend: {name}")
+
+
+T = TypeVar("T")
+
+
+def add_once(session: Session, row: T, find_existing: Callable[[], T | None]) -> tuple[T, bool]:
+    """Insert ``row`` unless a unique constraint says it exists; (the row, created).
+
+    For idempotent intake of provider events: the caller looked first, but the
+    same event handled concurrently may win between the look and the insert. The
+    insert runs in a savepoint, so losing the race rolls back only this row and
+    returns the winner's.
+    """
+    savepoint = session.begin_nested()
+    try:
+        session.add(row)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        existing = find_existing()
+        if existing is None:
+            raise
+        return existing, False
+    return row, True

@@ -53,11 +53,11 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import normalise_phone
 from himcrm.citizens.service import CitizenInput
+from himcrm.db_setup import add_once
 from himcrm.errors import ValidationError
 from himcrm.models import (
     OPEN_STATUSES,
@@ -141,17 +141,9 @@ def handle_inbound_sms(
         received_at=now,
         outcome="",
     )
-    savepoint = session.begin_nested()
-    try:
-        session.add(message)
-        session.flush()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()  # the same webhook, handled concurrently, won the race
-        existing = _find(session, message_id)
-        if existing is None:
-            raise
-        return _duplicate(existing)
+    message, created = add_once(session, message, lambda: _find(session, message_id))
+    if not created:
+        return _duplicate(message)  # the same webhook, handled concurrently, won the race
 
     result = _act(session, message, phone, body.strip(), now, timezone)
     message.outcome = result.outcome.value

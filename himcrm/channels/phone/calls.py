@@ -26,10 +26,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import normalise_phone
+from himcrm.db_setup import add_once
 from himcrm.errors import PermissionDenied, ValidationError
 from himcrm.models import Call, CallDirection, CallStatus, Citizen, Role, User
 
@@ -121,17 +121,9 @@ def open_call(
         citizen_id=_citizen_on(session, phone),
         started_at=at,
     )
-    savepoint = session.begin_nested()
-    try:
-        session.add(call)
-        session.flush()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()  # the same event, handled concurrently, won the race
-        existing = find_call(session, provider, external_id)
-        if existing is None:
-            raise
-        return CallChange(existing, changed=False)
+    call, created = add_once(session, call, lambda: find_call(session, provider, external_id))
+    if not created:
+        return CallChange(call, changed=False)  # the same event, handled concurrently, won
     log.info("Call %s (%s %s) ringing", call.id, provider, external_id)
     return CallChange(call, changed=True)
 
