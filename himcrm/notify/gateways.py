@@ -119,9 +119,12 @@ class TwilioSms:
         from twilio.base.exceptions import TwilioException
 
         try:
-            # Twilio filters by day; look one day back and compare exactly.
+            # Twilio filters by day; look one day back and compare exactly. Every
+            # page: a busy recipient (a manager's reminders) gets more than one
+            # page of messages a day, and the one accepted before the crash may be
+            # on any of them (issue 9's kill -9 drill found duplicates with 50).
             candidates = self.client.messages.list(
-                to=to, date_sent_after=since - timedelta(days=1), limit=50
+                to=to, date_sent_after=since - timedelta(days=1), page_size=1000
             )
         except (TwilioException, OSError) as error:
             raise SendError(type(error).__name__, code="network") from None

@@ -190,7 +190,7 @@ def _insert(
         None if data.citizen.is_empty else find_or_create_citizen(session, data.citizen, now=when)
     )
     ticket = Ticket(
-        number=next_ticket_number(session, ticket_year(when, tz)),
+        number=_provisional_number(),
         tracking_token=secrets.token_urlsafe(24),
         channel=checked.channel,
         external_id=checked.external_id,
@@ -226,8 +226,23 @@ def _insert(
             session, checked.topic, checked.district.id if checked.district else None
         )
         lifecycle.route(ticket, department, who, topic=checked.topic, now=when)
+    # The number last: the year's counter row stays locked until the transaction
+    # ends, so everything before this line runs concurrently with other intakes
+    # and only the last few statements queue behind each other (issue 9).
+    ticket.number = next_ticket_number(session, ticket_year(when, tz))
+    session.flush()
     _queue_acknowledgement(session, ticket, citizen, when)
     return ticket
+
+
+def _provisional_number() -> str:
+    """A unique stand-in until the real number is taken at the end of the insert.
+
+    Never committed (replaced in the same transaction), never seen by another
+    transaction; ``~`` cannot start a real number, and 56 random bits make a
+    clash between concurrent intakes negligible.
+    """
+    return "~" + secrets.token_hex(7)
 
 
 def _queue_acknowledgement(
