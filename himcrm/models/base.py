@@ -21,14 +21,24 @@ NAMING_CONVENTION = {
 
 # Indexes that exist only in the database (created by migrations with raw SQL,
 # PostgreSQL only): Alembic's model comparison must ignore them.
-DB_ONLY_INDEXES = frozenset({"ix_tickets_description_fts", "ix_citizens_full_name_fts"})
+DB_ONLY_INDEXES = frozenset(
+    {"ix_tickets_description_fts", "ix_citizens_full_name_fts", "ix_tickets_search_vector"}
+)
+#: PostgreSQL-only columns, written by the database itself: ``tickets.search_vector``
+#: is ``to_tsvector('turkish', description)`` STORED (migration 5e0c1f2a9b7d).
+DB_ONLY_COLUMNS = frozenset({("tickets", "search_vector")})
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic ``include_object`` hook: skip the database-only indexes."""
-    return not (type_ == "index" and name in DB_ONLY_INDEXES)
+    """Alembic ``include_object`` hook: skip the database-only indexes and columns."""
+    if type_ == "index" and name in DB_ONLY_INDEXES:
+        return False
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return (table, name) not in DB_ONLY_COLUMNS
+    return True
 
 
 def utcnow() -> datetime:

@@ -122,7 +122,7 @@ def search_tickets(
     else:
         kind = "text"
         if dialect == "postgresql":
-            stmt, order = _postgres_text(base, text)
+            stmt, order = _postgres_text(visible_tickets(session, user), base, text)
         else:
             stmt, order = _sqlite_text(session, base, text)
 
@@ -208,31 +208,41 @@ def _pg_lowered_variants(text: str) -> list[str]:
     return list(dict.fromkeys((lowered, capitalised, all_caps)))
 
 
-def _postgres_text(base: sa.Select[Any], text: str) -> tuple[sa.Select[Any], list[Any]]:
+#: Full text ranks the newest matches only: a common word ("çukur", "lütfen")
+#: matches a tenth of all tickets, and ranking them all took seconds (bench/RESULTS.md).
+TEXT_CANDIDATES = 2000
+#: The stored ``to_tsvector('turkish', description)`` (PostgreSQL only, see the
+#: migration 5e0c1f2a9b7d): matched and ranked without recomputing it per row.
+SEARCH_VECTOR: sa.ColumnElement[Any] = sa.literal_column("tickets.search_vector")
+
+
+def _postgres_text(
+    visible: sa.Select[Any], base: sa.Select[Any], text: str
+) -> tuple[sa.Select[Any], list[Any]]:
     """Full-text matches of the description and of citizen names, each through its index.
 
     The two are separate branches of a UNION ALL rather than one OR across the
-    join: an OR spanning two tables can use neither GIN index.
+    join: an OR spanning two tables can use neither GIN index. The description
+    branch takes the newest :data:`TEXT_CANDIDATES` matches the user may see and
+    ranks only those; the display columns are joined for the page alone.
     """
     variants = _pg_lowered_variants(text)
-    description_match = sa.or_(
-        *(
-            sa.func.to_tsvector("turkish", Ticket.description).op("@@")(
-                sa.func.plainto_tsquery("turkish", q)
-            )
-            for q in variants
-        )
-    )
     any_variant: Any = sa.func.plainto_tsquery("turkish", variants[0])
     for q in variants[1:]:
         any_variant = any_variant.op("||")(sa.func.plainto_tsquery("turkish", q))
+    newest = (
+        visible.with_only_columns(Ticket.id.label("ticket_id"), maintain_column_froms=False)
+        .select_from(Ticket)
+        .where(SEARCH_VECTOR.op("@@")(any_variant))
+        .order_by(Ticket.id.desc())
+        .limit(TEXT_CANDIDATES)
+        .subquery("newest")
+    )
     branches = [
         sa.select(
-            Ticket.id.label("ticket_id"),
-            sa.func.ts_rank(sa.func.to_tsvector("turkish", Ticket.description), any_variant).label(
-                "rank"
-            ),
-        ).where(description_match)
+            newest.c.ticket_id,
+            sa.func.ts_rank(SEARCH_VECTOR, any_variant).label("rank"),
+        ).join(Ticket, Ticket.id == newest.c.ticket_id)
     ]
     if prefix_query := _name_prefix_query(text):
         name_match = sa.func.to_tsvector("simple", Citizen.full_name).op("@@")(

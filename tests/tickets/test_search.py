@@ -192,3 +192,22 @@ def test_bad_and_empty_queries(session: Session, now: datetime, admin: User) -> 
     assert len(find(session, admin, "100%").hits) == 1
     assert find(session, admin, "x", page=10_000).page == 200
     assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
+def test_full_text_ranks_the_newest_matches_the_user_may_see(
+    session: Session, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL ranks at most TEXT_CANDIDATES matches — the newest *visible* ones, so a
+    department's own older tickets are not crowded out by other departments' newer ones."""
+    from himcrm.tickets import search
+
+    monkeypatch.setattr(search, "TEXT_CANDIDATES", 2)
+    own = [make(session, now, f"Asfalt yaması #{n}", minutes=n) for n in range(3)]
+    for n in range(3):  # newer, in another department
+        make(session, now, f"Asfalt yaması park #{n}", minutes=10 + n, topic="PARK.BAKIM.01")
+    fen = user(session, Role.DEPT_STAFF, "FEN.YOL")
+    found = numbers(find(session, fen, "asfalt"))
+    if session.get_bind().dialect.name == "postgresql":
+        assert set(found) == {own[2].number, own[1].number}  # the two newest of its own
+    else:
+        assert set(found) == {t.number for t in own}  # SQLite (LIKE) has no bound
