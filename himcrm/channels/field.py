@@ -13,7 +13,6 @@ public copy.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from himcrm.channels.field_worklist import (
     distance_km,
     team_worklist,
 )
+from himcrm.channels.location import parse_position
 from himcrm.channels.public_media import CleanPhoto, Upload, clean_photos, store_photos
 from himcrm.channels.web_form import valid_submission_id
 from himcrm.errors import (
@@ -190,22 +190,8 @@ def _gps(raw_lat: str, raw_lon: str, errors: dict[str, object]) -> tuple[float, 
             "Konum alınamadı. Telefonun konum iznini açıp “Konumu al” düğmesine basın."
         )
         return 0.0, 0.0
-    lat, lon = _number(lat_text), _number(lon_text)
-    if lat is None or not -90 <= lat <= 90:
-        errors["latitude"] = _l("Enlem -90 ile 90 arasında bir sayı olmalı.")
-    if lon is None or not -180 <= lon <= 180:
-        errors["longitude"] = _l("Boylam -180 ile 180 arasında bir sayı olmalı.")
+    lat, lon = parse_position(lat_text, lon_text, errors)
     return lat or 0.0, lon or 0.0
-
-
-def _number(text: str) -> float | None:
-    if len(text) > 32:
-        return None
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def finding_topics(session: Session) -> list[TopicCode]:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, raiseload
 
+from himcrm.channels.location import in_range
 from himcrm.models import Ticket, TicketStatus, User
 from himcrm.tickets.inbox_queries import OPEN_PREDICATE
 from himcrm.tickets.queries import visible_tickets
@@ -96,7 +97,7 @@ def team_worklist(
 def _position(lat: float | None, lon: float | None) -> tuple[float, float] | None:
     if lat is None or lon is None:
         return None
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (math.isfinite(lat) and math.isfinite(lon) and in_range(lat, lon)):
         return None
     return lat, lon
 

@@ -14,7 +14,6 @@ exactly like a success, so the bot learns nothing.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -26,6 +25,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from himcrm.channels.location import parse_position
 from himcrm.channels.public_media import CleanPhoto, Upload, clean_photos, store_photos
 from himcrm.citizens.identity import normalise_phone
 from himcrm.citizens.service import CitizenInput
@@ -299,24 +299,10 @@ def _coordinates(
     if not lat_text or not lon_text:
         errors["latitude"] = _l("Konum için enlem ve boylamın ikisi de gerekli.")
         return None, None
-    lat, lon = _number(lat_text), _number(lon_text)
-    if lat is None or not -90 <= lat <= 90:
-        errors["latitude"] = _l("Enlem -90 ile 90 arasında bir sayı olmalı.")
-    if lon is None or not -180 <= lon <= 180:
-        errors["longitude"] = _l("Boylam -180 ile 180 arasında bir sayı olmalı.")
+    lat, lon = parse_position(lat_text, lon_text, errors)
     if "latitude" in errors or "longitude" in errors:
         return None, None
     return lat, lon
-
-
-def _number(text: str) -> float | None:
-    if len(text) > 32:
-        return None
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _plausible_email(email: str) -> bool:

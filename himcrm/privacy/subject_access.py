@@ -22,31 +22,16 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy.orm import Session
 
+from himcrm.channels.public_status import PUBLIC_EVENTS  # what the citizen's tracking page shows
 from himcrm.models import (
     Call,
     Citizen,
-    EventKind,
     InboundMessage,
     Notification,
     Reply,
     ReplyStatus,
     Ticket,
 )
-
-#: History entries that describe what happened to the request (not internal notes).
-_PUBLIC_EVENTS = {
-    EventKind.CREATED,
-    EventKind.ROUTED,
-    EventKind.TRANSFERRED,
-    EventKind.ON_HOLD,
-    EventKind.RESUMED,
-    EventKind.ANSWERED,
-    EventKind.CLOSED,
-    EventKind.REOPENED,
-    EventKind.MERGED,
-    EventKind.OUT_OF_SCOPE,
-    EventKind.SURVEY,
-}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -132,7 +117,7 @@ def citizen_dossier(session: Session, citizen: Citizen, *, now: datetime) -> dic
                         "at": _iso(e.created_at),
                     }
                     for e in t.events
-                    if e.kind in _PUBLIC_EVENTS
+                    if e.kind in PUBLIC_EVENTS
                 ],
                 "answers": [
                     {"text": r.body, "at": _iso(r.decided_at)} for r in answers.get(t.id, [])

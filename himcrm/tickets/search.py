@@ -109,7 +109,8 @@ def search_tickets(
     if not text:
         return SearchResult(text, "empty", [], page, PER_PAGE, False)
 
-    base = _base(session, user)
+    visible = visible_tickets(session, user)  # the user's scope, read once
+    base = _base(visible)
     order: list[Any]
     if numbers := _ticket_numbers(session, text):
         kind = "number"
@@ -122,7 +123,7 @@ def search_tickets(
     else:
         kind = "text"
         if dialect == "postgresql":
-            stmt, order = _postgres_text(visible_tickets(session, user), base, text)
+            stmt, order = _postgres_text(visible, base, text)
         else:
             stmt, order = _sqlite_text(session, base, text)
 
@@ -134,11 +135,10 @@ def search_tickets(
     return SearchResult(text, kind, hits, page, PER_PAGE, len(rows) > PER_PAGE)
 
 
-def _base(session: Session, user: User) -> sa.Select[Any]:
+def _base(visible: sa.Select[Any]) -> sa.Select[Any]:
     """The visible tickets, narrowed to the columns a result row shows."""
     return (
-        visible_tickets(session, user)
-        .with_only_columns(
+        visible.with_only_columns(
             Ticket.number,
             Ticket.status,
             TopicCode.code,

@@ -8,7 +8,6 @@ kept (files cannot be kept by a browser: the message asks for them again).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from himcrm.channels import field as service
+from himcrm.channels.location import parse_decimal
 from himcrm.channels.public_media import MAX_PHOTOS, Upload
 from himcrm.channels.web_form import new_submission_id, valid_submission_id
 from himcrm.errors import DomainError
@@ -60,12 +60,7 @@ def _uploads(name: str) -> list[Upload]:
 
 
 def _float_arg(args: Mapping[str, str], name: str) -> float | None:
-    raw = (args.get(name) or "").strip()[:32]
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    return parse_decimal((args.get(name) or "").strip()[:32])
 
 
 def _english() -> bool:
