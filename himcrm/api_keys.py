@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from himcrm.errors import ValidationError
 from himcrm.models import SCOPE_API, ApiClient, User
@@ -66,7 +66,11 @@ def authenticate(session: Session, key: str | None, scope: str, now: datetime) -
     if not key or "." not in key or len(key) > 128:
         return None
     prefix = key.split(".", 1)[0]
-    client = session.scalar(sa.select(ApiClient).where(ApiClient.key_prefix == prefix))
+    client = session.scalar(
+        sa.select(ApiClient)
+        .where(ApiClient.key_prefix == prefix)
+        .options(joinedload(ApiClient.user))  # the user the client acts as: one statement
+    )
     if client is None or not hmac.compare_digest(client.key_hash, _digest(key)):
         return None
     if not client.active or scope not in client.scopes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,6 +62,35 @@ def upsert_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.In
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database backend: {name}")
+
+
+def insert_on_conflict(
+    table: sa.Table,
+    columns: Sequence[str],
+    *,
+    conflict: str,
+    update: str | None = None,
+    returning: str,
+) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING | DO UPDATE SET update RETURNING``.
+
+    Built once, as text both backends speak (PostgreSQL, SQLite ≥ 3.35), with
+    each parameter typed by its column so values are processed as the ORM would
+    (UTC datetimes, enums, JSON). The dialects' own ``insert().on_conflict_*``
+    constructs are not cacheable in SQLAlchemy 2.0 (``inherit_cache = False``),
+    so they were compiled again on every execution: a millisecond per ticket
+    for the number and another for the outbox row (issue 9). ``update`` is SQL
+    for ``SET``, e.g. ``"last_value = ticket_number_counters.last_value + 1"``.
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    action = f"DO UPDATE SET {update}" if update else "DO NOTHING"
+    sql = (
+        f"INSERT INTO {table.name} ({names}) VALUES ({values}) "  # noqa: S608 -- names from metadata
+        f"ON CONFLICT ({conflict}) {action} RETURNING {returning}"
+    )
+    params = [sa.bindparam(name, type_=table.c[name].type) for name in columns]
+    return sa.text(sql).bindparams(*params).columns(sa.column(returning, table.c[returning].type))
 
 
 T = TypeVar("T")

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import normalise_phone, validate_kimlik_no
 from himcrm.errors import ValidationError, parse_choice
-from himcrm.models import Citizen, District, ReplyChannel
+from himcrm.models import Citizen, ReplyChannel
+from himcrm.organisation import reference_cache
 from himcrm.text import normalise_name, same_name
 
 
@@ -71,11 +72,10 @@ def find_or_create_citizen(session: Session, data: CitizenInput, *, now: datetim
         )
     district_id = None
     if data.district_code:
-        district_id = session.scalar(
-            sa.select(District.id).where(District.code == data.district_code)
-        )
-        if district_id is None:
+        district = reference_cache.current(session).districts_by_code.get(data.district_code)
+        if district is None:
             raise ValidationError(_l("Bilinmeyen ilçe."), field="citizen.district")
+        district_id = district.id
 
     citizen = None
     if kimlik:

@@ -14,6 +14,7 @@ from himcrm.models.org import (
     HolidayOverride,
 )
 from himcrm.models.privacy import AccessAudit, DestructionRecord
+from himcrm.models.reference import REFERENCE_ROW, ReferenceVersion
 from himcrm.models.reply import Reply, ReplyStatus, ReplyTemplate
 from himcrm.models.report import StoredReport
 from himcrm.models.ticket import (
@@ -32,6 +33,7 @@ from himcrm.models.user import Role, User
 
 __all__ = [
     "OPEN_STATUSES",
+    "REFERENCE_ROW",
     "SCOPE_API",
     "SCOPE_OPEN311",
     "AccessAudit",
@@ -55,6 +57,7 @@ __all__ = [
     "NotificationChannel",
     "NotificationStatus",
     "Priority",
+    "ReferenceVersion",
     "Reply",
     "ReplyChannel",
     "ReplyStatus",

@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from himcrm.models.base import Base
-from himcrm.models.ticket import TicketEvent
+from himcrm.models.ticket import Ticket, TicketEvent
 
 
 class TicketHoldSegment(Base):
@@ -46,6 +46,9 @@ class TicketHoldSegment(Base):
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
     since: Mapped[datetime]
     until: Mapped[datetime | None]
+
+    #: Lets a new ticket's first segment go in with the ticket's own INSERT (one flush).
+    ticket: Mapped[Ticket] = relationship()
 
     def __repr__(self) -> str:
         return f"<TicketHoldSegment {self.ticket_id} {self.department_id} {self.since}>"

@@ -8,11 +8,30 @@ from typing import Any
 from flask import has_app_context
 from sqlalchemy.orm import Session
 
-from himcrm.db_setup import upsert_insert
+from himcrm.db_setup import insert_on_conflict
 from himcrm.jobs_runtime import enqueue_after_commit
 from himcrm.models import Notification, NotificationChannel, NotificationStatus
 
-_table = Notification.__table__
+_INSERT_ONCE = insert_on_conflict(
+    Notification.__table__,
+    (
+        "idempotency_key",
+        "channel",
+        "recipient",
+        "template",
+        "context",
+        "status",
+        "ticket_id",
+        "citizen_id",
+        "user_id",
+        "send_after",
+        "attempts",
+        "created_at",
+        "updated_at",
+    ),
+    conflict="idempotency_key",
+    returning="id",
+)
 
 
 def queue_message(
@@ -38,27 +57,24 @@ def queue_message(
     (a citizen waiting for the message) also enqueues the send job once the
     transaction has committed; without it the minute sweep sends the row.
     """
-    stmt = (
-        upsert_insert(session, _table)
-        .values(
-            idempotency_key=key,
-            channel=channel,
-            recipient=recipient,
-            template=template,
-            context=context,
-            status=NotificationStatus.PENDING,
-            ticket_id=ticket_id,
-            citizen_id=citizen_id,
-            user_id=user_id,
-            send_after=send_after or now,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[_table.c.idempotency_key])
-        .returning(_table.c.id)
-    )
-    row_id = session.execute(stmt).scalar_one_or_none()
+    row_id = session.execute(
+        _INSERT_ONCE,
+        {
+            "idempotency_key": key,
+            "channel": channel,
+            "recipient": recipient,
+            "template": template,
+            "context": context,
+            "status": NotificationStatus.PENDING,
+            "ticket_id": ticket_id,
+            "citizen_id": citizen_id,
+            "user_id": user_id,
+            "send_after": send_after or now,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one_or_none()
     if row_id is not None and send_now and has_app_context():
         enqueue_after_commit(
             session, "himcrm.jobs.send_notification", row_id, queue="notifications"

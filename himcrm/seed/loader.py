@@ -23,8 +23,8 @@ from himcrm.models import (
     TopicCode,
     User,
 )
+from himcrm.organisation.reference_cache import DEFAULT_CALENDAR_CODE
 from himcrm.seed import data
-from himcrm.sla.clock import DEFAULT_CALENDAR_CODE
 from himcrm.sla.due import SlaUnit
 
 WORKWEEK = {str(day): [["08:30", "17:30"]] for day in range(5)}

@@ -8,40 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from himcrm.models import BusinessCalendar, Department, Ticket, TopicCode
+from himcrm.models import Ticket, TopicCode
+from himcrm.organisation import reference_cache
 from himcrm.sla.calendar import WorkCalendar
 from himcrm.sla.due import SlaUnit, due_at, resume_due
-
-DEFAULT_CALENDAR_CODE = "default"
-
-
-def calendar_from_row(row: BusinessCalendar) -> WorkCalendar:
-    overrides = {o.day.isoformat(): o.hours for o in row.overrides}
-    return WorkCalendar.from_json(
-        row.weekly_hours,
-        timezone=row.timezone,
-        always_open=row.always_open,
-        public_holidays=row.public_holidays,
-        overrides_json=overrides,
-    )
 
 
 def calendar_for_department(session: Session, department_id: int | None) -> WorkCalendar:
     """The calendar a department works by: its own, its parent's, or the default."""
-    seen: set[int] = set()
-    current = session.get(Department, department_id) if department_id else None
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        if current.calendar is not None:
-            return calendar_from_row(current.calendar)
-        current = current.parent
-    default = session.scalar(
-        sa.select(BusinessCalendar).where(BusinessCalendar.code == DEFAULT_CALENDAR_CODE)
-    )
-    return calendar_from_row(default) if default is not None else WorkCalendar()
+    return reference_cache.current(session).calendar_for(department_id)
 
 
 def start_clock(session: Session, ticket: Ticket, topic: TopicCode, start: datetime) -> None:

@@ -10,6 +10,7 @@ current state does not allow raises :class:`IllegalTransition`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -148,10 +149,10 @@ def _track_holding(ticket: Ticket, status: TicketStatus, when: datetime) -> None
     """
     session = _session(ticket)
     holder = ticket.department_id if status in OPEN_STATUSES else None
-    if ticket.id is None:  # a new ticket holds nothing yet
-        if holder is None:
-            return
-        session.flush()
+    if ticket.id is None:  # a new ticket: no running stretch yet, nothing to flush for
+        if holder is not None:
+            session.add(TicketHoldSegment(ticket=ticket, department_id=holder, since=when))
+        return
     segment = TicketHoldSegment
     conn = session.connection()
     running = conn.execute(
@@ -171,6 +172,13 @@ def _track_holding(ticket: Ticket, status: TicketStatus, when: datetime) -> None
 
 
 def _flush(ticket: Ticket) -> None:
+    """Write the change now, so a lost optimistic-lock race is a ConcurrentUpdate here.
+
+    A ticket not yet inserted cannot race: intake opens and routes it in memory
+    and writes it with one flush (issue 9).
+    """
+    if sa.inspect(ticket).pending:
+        return
     number = ticket.number  # read now: after a failed flush the session refuses to load
     try:
         _session(ticket).flush()
@@ -204,7 +212,13 @@ def _transition(
     now: datetime | None,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    effects: Callable[[datetime], None] | None = None,
 ) -> TicketEvent:
+    """Check, change the status, apply the action's ``effects`` (clock, dates), record, flush.
+
+    Everything the action changes is written by the one flush here, so the
+    service leaves the session flushed whatever the caller does next.
+    """
     spec = _guard(ticket, action, reason)
     reason = (reason or "").strip()
     when = now or utcnow()
@@ -214,6 +228,8 @@ def _transition(
         record_first_response(_session(ticket), ticket, when)
     if spec.target not in OPEN_STATUSES:
         stop_clock(ticket)
+    if effects is not None:
+        effects(when)
     event = record_event(
         ticket,
         spec.event,
@@ -254,16 +270,20 @@ def route(
     assert ticket.topic_code is not None
     ticket.department = department
     ticket.department_id = department.id
-    event = _transition(
+    routed_topic = ticket.topic_code
+
+    def restart_clock(when: datetime) -> None:
+        if topic_changed or ticket.sla_started_at is None:
+            start_clock(session, ticket, routed_topic, ticket.created_at or when)
+
+    return _transition(
         ticket,
         "route",
         actor,
         now=when,
-        data={"department": department.code, "topic": ticket.topic_code.code},
+        data={"department": department.code, "topic": routed_topic.code},
+        effects=restart_clock,
     )
-    if topic_changed or ticket.sla_started_at is None:
-        start_clock(session, ticket, ticket.topic_code, ticket.created_at or when)
-    return event
 
 
 def transfer(
@@ -316,10 +336,14 @@ def start(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> Ticke
 
 def hold(ticket: Ticket, actor: Actor, *, reason: str, now: datetime | None = None) -> TicketEvent:
     """Wait for the citizen or a third party; the SLA clock pauses."""
-    when = now or utcnow()
-    event = _transition(ticket, "hold", actor, now=when, reason=reason)
-    pause_clock(ticket, when)
-    return event
+    return _transition(
+        ticket,
+        "hold",
+        actor,
+        now=now,
+        reason=reason,
+        effects=lambda when: pause_clock(ticket, when),
+    )
 
 
 def resume(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> TicketEvent:
@@ -334,6 +358,11 @@ def submit_for_approval(
     return _transition(ticket, "submit_for_approval", actor, now=now)
 
 
+def _resolved(ticket: Ticket) -> Callable[[datetime], None]:
+    """The effect of concluding: the time to resolution, fixed in business minutes."""
+    return lambda when: record_resolution(_session(ticket), ticket, when)
+
+
 def _require_approver(actor: Actor) -> None:
     if actor.role not in APPROVER_ROLES:
         raise PermissionDenied(_l("Yanıtı yalnızca birim yöneticisi onaylayabilir."), field="actor")
@@ -341,10 +370,7 @@ def _require_approver(actor: Actor) -> None:
 
 def approve(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> TicketEvent:
     _require_approver(actor)
-    when = now or utcnow()
-    event = _transition(ticket, "approve", actor, now=when)
-    record_resolution(_session(ticket), ticket, when)
-    return event
+    return _transition(ticket, "approve", actor, now=now, effects=_resolved(ticket))
 
 
 def return_reply(
@@ -361,32 +387,30 @@ def answer(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> Tick
         raise IllegalTransition(
             _l("Bu konuda yanıt yönetici onayından geçmeli."), field="status", action="answer"
         )
-    when = now or utcnow()
-    event = _transition(ticket, "answer", actor, now=when)
-    record_resolution(_session(ticket), ticket, when)
-    return event
+    return _transition(ticket, "answer", actor, now=now, effects=_resolved(ticket))
 
 
 def close(ticket: Ticket, actor: Actor, *, now: datetime | None = None) -> TicketEvent:
-    when = now or utcnow()
-    event = _transition(ticket, "close", actor, now=when)
-    ticket.closed_at = when
-    return event
+    def closed(when: datetime) -> None:
+        ticket.closed_at = when
+
+    return _transition(ticket, "close", actor, now=now, effects=closed)
 
 
 def reopen(
     ticket: Ticket, actor: Actor, *, reason: str, now: datetime | None = None
 ) -> TicketEvent:
     """An unsatisfied citizen: back to the triage queue with a fresh resolution SLA."""
-    when = now or utcnow()
-    event = _transition(ticket, "reopen", actor, now=when, reason=reason)
-    ticket.answered_at = None
-    ticket.resolution_business_minutes = None
-    ticket.closed_at = None
-    ticket.assignee_id = None
-    if ticket.topic_code is not None:
-        start_clock(_session(ticket), ticket, ticket.topic_code, when)
-    return event
+
+    def reopened(when: datetime) -> None:
+        ticket.answered_at = None
+        ticket.resolution_business_minutes = None
+        ticket.closed_at = None
+        ticket.assignee_id = None
+        if ticket.topic_code is not None:
+            start_clock(_session(ticket), ticket, ticket.topic_code, when)
+
+    return _transition(ticket, "reopen", actor, now=now, reason=reason, effects=reopened)
 
 
 def merge(

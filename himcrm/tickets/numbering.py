@@ -7,10 +7,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from himcrm.db_setup import upsert_insert
+from himcrm.db_setup import insert_on_conflict
 from himcrm.models import TicketNumberCounter
 
-_counter = TicketNumberCounter.__table__
+_NEXT = insert_on_conflict(
+    TicketNumberCounter.__table__,
+    ("year", "last_value"),
+    conflict="year",
+    update="last_value = ticket_number_counters.last_value + 1",
+    returning="last_value",
+)
 
 
 def ticket_year(at: datetime, timezone: str = "Europe/Istanbul") -> int:
@@ -26,13 +32,5 @@ def next_ticket_number(session: Session, year: int) -> str:
     intake gives its number back (no gaps). SQLite serialises writers anyway.
     Past 999,999 in a year the number simply grows a digit.
     """
-    stmt = (
-        upsert_insert(session, _counter)
-        .values(year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[_counter.c.year], set_={"last_value": _counter.c.last_value + 1}
-        )
-        .returning(_counter.c.last_value)
-    )
-    value = session.execute(stmt).scalar_one()
+    value = session.execute(_NEXT, {"year": year, "last_value": 1}).scalar_one()
     return f"{year}-{value:06d}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from himcrm.errors import ValidationError
 from himcrm.models import District, TopicCode
+from himcrm.organisation import reference_cache
 
 
 def normalise_code(raw: str | None) -> str:
@@ -27,14 +27,15 @@ def find_leaf_topic(
     code = normalise_code(raw_code)
     if not code:
         raise ValidationError(_l("Konu kodu girin."), field=field)
-    topic = session.scalar(sa.select(TopicCode).where(TopicCode.code == code))
+    reference = reference_cache.current(session)
+    topic = reference.topics_by_code.get(code)
     if topic is None or not topic.is_active:
         raise ValidationError(_l("Bilinmeyen konu kodu."), field=field, code=code)
-    if not topic.is_leaf:
+    if topic.id not in reference.leaf_ids:
         raise ValidationError(
             _l("Konu kodu bir grup; alt konulardan birini seçin."), field=field, code=code
         )
-    return topic
+    return reference_cache.attach(session, topic)
 
 
 def find_district(
@@ -44,7 +45,7 @@ def find_district(
     code = (raw_code or "").strip().upper()
     if not code:
         return None
-    district = session.scalar(sa.select(District).where(District.code == code))
+    district = reference_cache.current(session).districts_by_code.get(code)
     if district is None:
         raise ValidationError(_l("Bilinmeyen ilçe."), field=field)
-    return district
+    return reference_cache.attach(session, district)

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from himcrm.errors import ValidationError
-from himcrm.models import Department, RoutingRule, TicketEvent, TopicCode
+from himcrm.models import Department, TicketEvent, TopicCode
+from himcrm.organisation import reference_cache
 
 
 def resolve_department(session: Session, topic: TopicCode, district_id: int | None) -> Department:
@@ -27,21 +27,20 @@ def resolve_department(session: Session, topic: TopicCode, district_id: int | No
     With no rule, the topic's own department (or its nearest ancestor's) is
     responsible: that is the implicit any-district rule at the leaf.
     """
-    chain = topic.ancestors_and_self()
+    reference = reference_cache.current(session)
+    chain = reference.topic_chain(topic.id)
     depth = {t.id: t.depth for t in chain}
-    rules = session.scalars(
-        sa.select(RoutingRule).where(
-            RoutingRule.topic_code_id.in_(depth),
-            RoutingRule.is_active.is_(True),
-            sa.or_(RoutingRule.district_id.is_(None), RoutingRule.district_id == district_id)
-            if district_id is not None
-            else RoutingRule.district_id.is_(None),
-        )
-    ).all()
+    rules = [
+        (rule_district, department_id, topic_id)
+        for topic_id in depth
+        for rule_district, department_id in reference.rules.get(topic_id, ())
+        if rule_district is None or rule_district == district_id
+    ]
 
     # The topic's own department competes as an any-district rule at its depth.
     candidates: list[tuple[tuple[int, int], int]] = [
-        ((int(r.district_id is not None), depth[r.topic_code_id]), r.department_id) for r in rules
+        ((int(rule_district is not None), depth[topic_id]), department_id)
+        for rule_district, department_id, topic_id in rules
     ]
     owner = next((t for t in chain if t.department_id is not None), None)
     if owner is not None and owner.department_id is not None:
@@ -54,12 +53,12 @@ def resolve_department(session: Session, topic: TopicCode, district_id: int | No
         )
     # Ties at the same specificity: a rule (listed first) beats the implicit default.
     _, department_id = max(candidates, key=lambda c: c[0])
-    department = session.get(Department, department_id)
+    department = reference.departments.get(department_id)
     if department is None or not department.is_active:
         raise ValidationError(
             _l("Sorumlu birim etkin değil."), field="topic_code", topic=topic.code
         )
-    return department
+    return reference_cache.attach(session, department)
 
 
 def department_holding_times(
