@@ -27,6 +27,8 @@ least 50% of the bare endpoint and at least 300 tickets/s.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import http.client
 import json
 import os
@@ -236,6 +238,12 @@ def main(argv: list[str] | None = None) -> None:
         help="py-spy output of one extra full run (.svg, .json or collapsed stacks)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--compare",
+        default="",
+        metavar="GIT_REF",
+        help="also serve HİM-CRM as of this commit (a worktree) on the same database",
+    )
     args = parser.parse_args(argv)
 
     print(machine())
@@ -258,29 +266,34 @@ def main(argv: list[str] | None = None) -> None:
         print(f"gunicorn {settings}; {args.clients} client threads, {args.seconds:.0f}s per run")
 
         full_req = api_request(key)
-        runs: dict[str, list[RunResult]] = {"bare": [], "full": []}
+        kinds = ("bare", "full", "prev") if args.compare else ("bare", "full")
+        runs: dict[str, list[RunResult]] = {kind: [] for kind in kinds}
         created = 0
-        with (
-            servers.gunicorn(
-                "bench.bare_app:make_full()", env, workers=args.workers, threads=args.threads
-            ) as (full_base, full_master),
-            servers.gunicorn(
-                "bench.bare_app:make_bare()", env, workers=args.workers, threads=args.threads
-            ) as (bare_base, _),
-        ):
+        serve = functools.partial(servers.gunicorn, workers=args.workers, threads=args.threads)
+        with contextlib.ExitStack() as stack:
+            full_base, full_master = stack.enter_context(serve("bench.bare_app:make_full()", env))
+            bare_base, _ = stack.enter_context(serve("bench.bare_app:make_bare()", env))
             targets = {"bare": (bare_base, bare_request), "full": (full_base, full_req)}
-            for kind in ("bare", "full"):  # warm-up: connections, caches, JIT of nothing
+            if args.compare:
+                tree = stack.enter_context(servers.checkout(args.compare))
+                prev_base, _ = stack.enter_context(
+                    serve("bench.bare_app:make_full()", env, cwd=tree)
+                )
+                targets["prev"] = (prev_base, full_req)
+                print(f"prev = HİM-CRM as of {args.compare} ({servers.describe(args.compare)})")
+            for kind in kinds:  # warm-up: connections, caches, JIT of nothing
                 base, req = targets[kind]
                 warm = hammer(base, req, clients=args.clients, seconds=args.warmup, seed=99)
-                if kind == "full":
+                if kind != "bare":
                     created += warm.ok()
             for n in range(1, args.rounds + 1):
-                order = ("bare", "full") if n % 2 else ("full", "bare")
+                # Rotate the order every round: a slow spell of the machine hits each kind.
+                order = kinds[n % len(kinds) :] + kinds[: n % len(kinds)]
                 for kind in order:
                     base, req = targets[kind]
                     run = hammer(base, req, clients=args.clients, seconds=args.seconds, seed=n)
                     runs[kind].append(run)
-                    if kind == "full":
+                    if kind != "bare":
                         created += run.ok()
                     print(line(kind, n, run), flush=True)
             if args.profile:
@@ -308,6 +321,11 @@ def main(argv: list[str] | None = None) -> None:
         f"full / bare : {full_rate / bare_rate:6.1%}  (goal ≥ 50%)  ·  "
         f"full ≥ 300/s: {full_rate >= 300}"
     )
+    if args.compare:
+        prev_rate = statistics.median(r.rate() for r in runs["prev"])
+        prev_p95 = statistics.median(r.p(0.95) for r in runs["prev"])
+        print(f"median prev : {prev_rate:7.1f} /s · p95 {prev_p95:6.1f} ms  ({args.compare})")
+        print(f"full / prev : {full_rate / prev_rate:6.2f}×")
     print(
         f"tickets in database: {after - before} new, 201 answers: {created} (must be equal); "
         f"bare rows {bare_rows}"

@@ -56,12 +56,22 @@ class Stats:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.samples: dict[str, str] = {}
+        #: per minute since ``start()``: latencies and errors (drift over the run)
+        self.minutes: dict[int, list[float]] = defaultdict(list)
+        self.minute_errors: dict[int, int] = defaultdict(int)
+        self.started = time.monotonic()
+
+    def start(self) -> None:
+        self.started = time.monotonic()
 
     def record(self, action: str, ms: float, error: str | None) -> None:
+        minute = int((time.monotonic() - self.started) // 60)
         with self.lock:
             self.times[action].append(ms)
+            self.minutes[minute].append(ms)
             if error is not None:
                 self.errors[action] += 1
+                self.minute_errors[minute] += 1
                 self.samples.setdefault(action, error)
 
 
@@ -266,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"think {args.think}s, {args.minutes} min"
             )
             started = time.monotonic()
+            stats.start()
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -298,6 +309,14 @@ def main(argv: list[str] | None = None) -> None:
         f"\n{len(everything) / elapsed:.1f} requests/s over {elapsed / 60:.1f} min; "
         f"{tickets} tickets at the end"
     )
+    print("\n| minute | requests | errors | p50 ms | p95 ms |")
+    print("|---:|---:|---:|---:|---:|")
+    for minute in sorted(stats.minutes):
+        values = stats.minutes[minute]
+        print(
+            f"| {minute + 1} | {len(values)} | {stats.minute_errors[minute]} | "
+            f"{statistics.median(values):.0f} | {pct(values, 0.95):.0f} |"
+        )
     for action, sample in stats.samples.items():
         print(f"first error of {action}: {sample}")
 

@@ -66,9 +66,18 @@ def app_env(database_url: str, redis_url: str | None, instance: Path) -> dict[st
 
 @contextlib.contextmanager
 def gunicorn(
-    app_spec: str, env: dict[str, str], *, workers: int = 2, threads: int = 8
+    app_spec: str,
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 8,
+    cwd: Path = ROOT,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """(base URL, master process) of ``gunicorn app_spec``; stopped on exit."""
+    """(base URL, master process) of ``gunicorn app_spec``; stopped on exit.
+
+    ``cwd`` is the source tree the app is imported from (``python -m`` puts it
+    first on ``sys.path``): another checkout serves that version of the code.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
@@ -91,7 +100,7 @@ def gunicorn(
         "warning",
         app_spec,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 -- our own command
+    process = subprocess.Popen(command, cwd=cwd, env=env)  # noqa: S603 -- our own command
     try:
         wait_http(base + "/healthz")
         yield base, process
@@ -102,6 +111,29 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """A detached worktree of ``ref`` (e.g. ``HEAD~3``), removed on exit."""
+    directory = Path(tempfile.mkdtemp(prefix="himcrm-checkout-"))
+    git = ["git", "-C", str(ROOT)]
+    add = [*git, "worktree", "add", "--detach", "--quiet", str(directory), ref]
+    subprocess.run(add, check=True)  # noqa: S603 -- git with our own arguments
+    try:
+        yield directory
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(directory)], check=False)  # noqa: S603
+
+
+def describe(ref: str) -> str:
+    """``<short hash> <subject>`` of a commit."""
+    return subprocess.run(  # noqa: S603
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", ref],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()[:90]
 
 
 @contextlib.contextmanager

@@ -65,13 +65,13 @@ def upsert_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.In
 
 
 def insert_on_conflict(
-    table: sa.Table,
+    table: Any,
     columns: Sequence[str],
     *,
     conflict: str,
     update: str | None = None,
     returning: str,
-) -> sa.TextClause:
+) -> sa.TextualSelect:
     """``INSERT ... ON CONFLICT (conflict) DO NOTHING | DO UPDATE SET update RETURNING``.
 
     Built once, as text both backends speak (PostgreSQL, SQLite ≥ 3.35), with

@@ -26,10 +26,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from himcrm.models import (
@@ -117,23 +118,26 @@ def current(session: Session) -> Reference:
         cached = _build(session, token)
         if token is not None:
             with _lock:
+                _snapshots.pop(key, None)
                 _snapshots[key] = cached
+                while len(_snapshots) > _MAX_DATABASES:  # tests make many databases
+                    del _snapshots[next(iter(_snapshots))]
     session.info[_SESSION_KEY] = cached
     return cached
 
 
 def attach(session: Session, row: Row) -> Row:
     """The session's own instance of a cached row, without a SELECT."""
-    key = sa.inspect(row).key
+    key = sa.inspect(row, raiseerr=True).key
     existing = session.identity_map.get(key) if key is not None else None
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return cast(Row, existing)
     return session.merge(row, load=False)
 
 
 def bump(session: Session) -> None:
     """A new token, in the session's transaction (for writes the ORM does not see)."""
-    table = ReferenceVersion.__table__
+    table = cast(sa.Table, ReferenceVersion.__table__)
     connection = session.connection()
     token = uuid.uuid4().hex
     updated = connection.execute(
@@ -148,11 +152,13 @@ def bump(session: Session) -> None:
 
 _lock = threading.Lock()
 _snapshots: dict[str, Reference] = {}
+#: A process serves one database; the bound only matters where tests make many.
+_MAX_DATABASES = 8
 
 
 def _database_key(session: Session) -> str:
     bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine = bind.engine if isinstance(bind, Connection) else bind
     return f"{id(engine)}:{engine.url}"
 
 

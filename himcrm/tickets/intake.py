@@ -6,6 +6,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -244,9 +245,10 @@ def _set_number(session: Session, ticket: Ticket, number: str) -> None:
     Not an ORM flush: the row was inserted by this transaction a moment ago and
     no one else can see it, so there is no version to check or bump.
     """
+    table = cast(sa.Table, Ticket.__table__)
     session.execute(
-        sa.update(Ticket.__table__)
-        .where(Ticket.__table__.c.id == ticket.id)
+        sa.update(table)
+        .where(table.c.id == ticket.id)
         .values(number=number, updated_at=ticket.updated_at)  # not the column's onupdate
     )
     set_committed_value(ticket, "number", number)

@@ -151,7 +151,7 @@ def _schema(schema: type[Schema]) -> Schema:
     return schema()
 
 
-def _json_body(schema: type[Any]) -> dict[str, Any]:
+def _json_body(schema: type[Schema]) -> dict[str, Any]:
     raw = request.get_data(cache=True)  # 413 past MAX_BODY, before anything is parsed
     if schema is EmptyIn and not raw.strip():
         return {}
