@@ -122,6 +122,9 @@ def explain(engine: sa.Engine, user: User, query: str) -> str:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        for setting, setting_params in captured[:-1]:  # the search's SET LOCALs, same transaction
+            if setting.lstrip().upper().startswith("SET "):
+                cursor.execute(setting, setting_params)
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
         return "\n".join(row[0] for row in cursor.fetchall())
     finally:

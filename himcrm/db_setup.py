@@ -93,6 +93,20 @@ def insert_on_conflict(
     return sa.text(sql).bindparams(*params).columns(sa.column(returning, table.c[returning].type))
 
 
+def without_jit(session: Session) -> None:
+    """No JIT compilation for the rest of the transaction (PostgreSQL; nothing elsewhere).
+
+    On a long history the planner prices statements over large tables past
+    ``jit_above_cost`` although they read a few thousand rows through an index,
+    and compiling takes longer than running them: 1.6 s of JIT for 0.8 s of a
+    monthly report and 0.5 s for a 67 ms full-text search at 10M tickets
+    (bench/RESULTS.md). ``SET LOCAL`` ends with the caller's transaction; it is
+    not a connection option, which a pooler in transaction mode would not pass.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
+
+
 T = TypeVar("T")
 
 

@@ -75,6 +75,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from himcrm.db_setup import without_jit
 from himcrm.models import (
     OPEN_STATUSES,
     Department,
@@ -100,7 +101,7 @@ def compute_report(
     department_ids: set[int] | None = None,
 ) -> KpiReport:
     """The figures of ``period`` by ``cut``, its total and the previous period's total."""
-    _without_jit(session)
+    without_jit(session)  # the period's bitmap scans are priced past the JIT threshold
     window = Window.of(period, now)
     previous = Window.of(period.previous(), now)
     held = cut is Cut.DEPARTMENT
@@ -122,19 +123,6 @@ def compute_report(
         calls=calls,
         previous_calls=previous_calls,
     )
-
-
-def _without_jit(session: Session) -> None:
-    """No JIT compilation for the rest of the transaction (PostgreSQL).
-
-    The planner prices a bitmap scan of the period's ~100k tickets as if they were
-    scattered over the whole table, so on a long history its cost passes
-    ``jit_optimize_above_cost`` and compiling the expressions takes longer than
-    running the statement (1.6 s of JIT for 0.8 s of execution at 10M tickets,
-    bench/RESULTS.md). ``SET LOCAL`` ends with the caller's transaction.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL jit = off"))
 
 
 _LABELS: dict[Cut, tuple[Any, Any]] = {

@@ -13,15 +13,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from himcrm.errors import NotFound
-from himcrm.models import Department, Ticket, User
+from himcrm.models import Ticket, User
+from himcrm.organisation import reference_cache
 
 
 def department_subtree(session: Session, department_id: int) -> set[int]:
-    """The department and every unit below it."""
-    rows = session.execute(sa.select(Department.id, Department.parent_id)).all()
+    """The department and every unit below it (from the reference snapshot: no query)."""
     children: dict[int | None, list[int]] = {}
-    for dept_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(dept_id)
+    for row in reference_cache.current(session).departments.values():
+        children.setdefault(row.parent_id, []).append(row.id)
     found, stack = set(), [department_id]
     while stack:
         current = stack.pop()

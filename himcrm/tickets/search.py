@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from himcrm.citizens.identity import normalise_phone
+from himcrm.db_setup import without_jit
 from himcrm.errors import ValidationError
 from himcrm.models import (
     OPEN_STATUSES,
@@ -123,6 +124,7 @@ def search_tickets(
     else:
         kind = "text"
         if dialect == "postgresql":
+            _tune_text_search(session)
             stmt, order = _postgres_text(visible, base, text)
         else:
             stmt, order = _sqlite_text(session, base, text)
@@ -210,7 +212,18 @@ def _pg_lowered_variants(text: str) -> list[str]:
 
 #: Full text ranks the newest matches only: a common word ("çukur", "lütfen")
 #: matches a tenth of all tickets, and ranking them all took seconds (bench/RESULTS.md).
-TEXT_CANDIDATES = 2000
+#: 2,000 at 1M tickets; at 10M a two-word query matching 0.3% of tickets walked
+#: 600k rows to find 2,000 (0.35 s), so 500: ten pages, then more words narrow it.
+TEXT_CANDIDATES = 500
+#: People matched by name whose tickets are shown, the most recently registered first.
+NAME_CANDIDATES = 500
+#: Enough memory for a name's bitmap to stay exact at 10M tickets (5M citizens):
+#: with the default 4 MB it went lossy and rechecked half a million names.
+TEXT_SEARCH_WORK_MEM = "16MB"
+#: The newest tickets are in memory: walking a department's tickets backwards for a
+#: common word (20k rows) is cheaper than a bitmap of its million matches, which
+#: the default 4.0 (a disk seek per row) hid from the planner (0.6 s at 10M).
+TEXT_SEARCH_RANDOM_PAGE_COST = 1.1
 #: The stored ``to_tsvector('turkish', description)`` (PostgreSQL only, see the
 #: migration 5e0c1f2a9b7d): matched and ranked without recomputing it per row.
 SEARCH_VECTOR: sa.ColumnElement[Any] = sa.literal_column("tickets.search_vector")
@@ -248,13 +261,28 @@ def _postgres_text(
         name_match = sa.func.to_tsvector("simple", Citizen.full_name).op("@@")(
             sa.func.to_tsquery("simple", prefix_query)
         )
-        citizens = sa.select(Citizen.id).where(name_match)
-        # A name found is what the searcher meant: it outranks any description.
-        branches.append(
-            sa.select(Ticket.id.label("ticket_id"), sa.literal(1.0, sa.Float).label("rank")).where(
-                Ticket.citizen_id.in_(citizens)
-            )
+        # A common name ("Ayşe Yıl") is tens of thousands of people in a city of
+        # millions: the most recently registered of them, and their newest tickets.
+        people = (
+            sa.select(Citizen.id)
+            .where(name_match)
+            # "+ 0": not in the primary key's order, so the planner cannot walk the
+            # key backwards filtering every name (a prefix nobody has: all 5M
+            # citizens, 2.8 s); the name index finds the few, then they are sorted.
+            .order_by((Citizen.id + 0).desc())
+            .limit(NAME_CANDIDATES)
+            .subquery("people")
         )
+        named = (
+            visible.with_only_columns(Ticket.id.label("ticket_id"), maintain_column_froms=False)
+            .select_from(Ticket)
+            .where(Ticket.citizen_id.in_(sa.select(people.c.id)))
+            .order_by(Ticket.id.desc())
+            .limit(TEXT_CANDIDATES)
+            .subquery("named")
+        )
+        # A name found is what the searcher meant: it outranks any description.
+        branches.append(sa.select(named.c.ticket_id, sa.literal(1.0, sa.Float).label("rank")))
     union = sa.union_all(*branches).subquery("matches")
     matches = (
         sa.select(union.c.ticket_id, sa.func.sum(union.c.rank).label("rank"))
@@ -263,6 +291,13 @@ def _postgres_text(
     )
     stmt = base.join(matches, matches.c.ticket_id == Ticket.id)
     return stmt, [matches.c.rank.desc(), Ticket.created_at.desc()]
+
+
+def _tune_text_search(session: Session) -> None:
+    """For the transaction: no JIT (0.5 s on a 67 ms search at 10M) and work_mem for bitmaps."""
+    without_jit(session)
+    session.execute(sa.text(f"SET LOCAL work_mem = '{TEXT_SEARCH_WORK_MEM}'"))
+    session.execute(sa.text(f"SET LOCAL random_page_cost = {TEXT_SEARCH_RANDOM_PAGE_COST}"))
 
 
 def _name_prefix_query(text: str) -> str:
