@@ -13,8 +13,9 @@ their department's tickets.
 
 Free text on PostgreSQL uses full-text search: the description with the
 ``turkish`` configuration (stemming: "çukurlar" finds "çukur"), the name with
-``simple`` and prefix matching; both expressions are exactly those of the GIN
-indexes of migration 8d2f18760548. On SQLite (the small default deployment)
+``simple`` and prefix matching, each through its GIN index (the description's
+vector is stored, migration 5e0c1f2a9b7d), in a transaction tuned for them
+(:func:`_tune_text_search`). On SQLite (the small default deployment)
 every word must occur as a substring of the description or the name. SQLite's
 ``lower()`` folds ASCII only, so a Python function registered on the connection
 compares Turkish-lower-cased, ASCII-folded text ("IŞIK" = "ışık" = "isik");

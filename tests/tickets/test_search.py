@@ -211,3 +211,24 @@ def test_full_text_ranks_the_newest_matches_the_user_may_see(
         assert set(found) == {own[2].number, own[1].number}  # the two newest of its own
     else:
         assert set(found) == {t.number for t in own}  # SQLite (LIKE) has no bound
+
+
+def test_a_common_name_shows_the_newest_people_of_that_name(
+    session: Session, now: datetime, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a name matching more people than NAME_CANDIDATES shows the tickets of
+    the most recently registered of them (a city of millions has thousands of Ayşe
+    Yılmaz); a name nobody has costs an index probe, not a walk over every citizen."""
+    from himcrm.tickets import search
+
+    monkeypatch.setattr(search, "NAME_CANDIDATES", 2)
+    tickets = [
+        make(session, now, f"Kaldırım #{n}", name="Ayşe Yılmaz", phone=f"+9053211100{n:02d}")
+        for n in range(4)
+    ]
+    found = numbers(find(session, admin, "Ayşe Yıl"))
+    if session.get_bind().dialect.name == "postgresql":
+        assert set(found) == {tickets[3].number, tickets[2].number}
+    else:
+        assert set(found) == {t.number for t in tickets}  # SQLite (LIKE) has no bound
+    assert numbers(find(session, admin, "Zzyzx Qwerty")) == []
