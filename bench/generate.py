@@ -36,11 +36,14 @@ from sqlalchemy.orm import Session
 
 from bench.rows import (
     CITIZEN_COLUMNS,
+    EARTHQUAKE,
     EVENT_COLUMNS,
     REFERENCE_NOW,
     TICKET_COLUMNS,
     Options,
+    Surge,
     TicketFactory,
+    arrival_profile,
     citizen_rows,
     due_cutoff,
     load_reference,
@@ -182,6 +185,8 @@ def load(
 ) -> None:
     """COPY the tickets and their events at once, over two connections."""
     plan, due_ranks = factory.plan()
+    for line in arrival_profile(plan, factory.options.surge):
+        print(f"  {line}", file=sys.stderr)
     progress = Progress("tickets", len(plan))
     with (
         conn.cursor().copy(f"COPY tickets ({TICKET_COLUMNS}) FROM STDIN") as tickets,
@@ -278,8 +283,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--now", type=datetime.fromisoformat, default=defaults.now, help="reference time (UTC)"
     )
+    parser.add_argument(
+        "--surge",
+        default=EARTHQUAKE.at.isoformat(),
+        help="when a disaster multiplies the calls (ISO time, UTC); 'none' for no surge",
+    )
+    parser.add_argument("--surge-factor", type=float, default=EARTHQUAKE.factor)
+    parser.add_argument("--surge-days", type=float, default=EARTHQUAKE.days)
     args = parser.parse_args(argv)
     now = args.now if args.now.tzinfo else args.now.replace(tzinfo=UTC)
+    surge = None
+    if args.surge.lower() != "none":
+        at = datetime.fromisoformat(args.surge)
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        surge = Surge(at, factor=args.surge_factor, days=args.surge_days)
     options = Options(
         database=args.database,
         server=args.server,
@@ -291,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
         months=args.months,
         seed=args.seed,
         now=now,
+        surge=surge,
     )
     timings = generate(options)
     rate = options.tickets / timings["tickets and events"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import random
 from bisect import bisect
 from collections.abc import Iterator
@@ -84,6 +85,21 @@ CITIZEN_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
+class Surge:
+    """A disaster: at ``at`` the volume jumps by ``factor`` times the mean hourly volume
+    and decays with a time constant of ``days``; the topic and channel mix shift with it."""
+
+    at: datetime
+    factor: float = 6.0
+    days: float = 2.0
+
+
+#: İzmir's earthquake of 30 October 2020 happened at 14:51 local time; the same moment
+#: in 2026, 18 days before the reference time, so its backlog is still open.
+EARTHQUAKE = Surge(datetime(2026, 10, 30, 11, 51, tzinfo=UTC))
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """What to generate; ``tickets * open_share`` of the tickets are open."""
 
@@ -97,6 +113,8 @@ class Options:
     months: int = 12
     seed: int = 2026
     now: datetime = REFERENCE_NOW
+    #: None: no disaster in the data (the benchmarks measured before it existed).
+    surge: Surge | None = None
 
 
 def due_cutoff(now: datetime, total_due: int, wanted: int) -> datetime:
@@ -104,6 +122,113 @@ def due_cutoff(now: datetime, total_due: int, wanted: int) -> datetime:
     if not 0 <= wanted <= total_due:
         raise ValueError(f"wanted must be within 0..{total_due}, got {wanted}")
     return now - (total_due - wanted) * DUE_STEP
+
+
+# When people call (Istanbul time). Shapes from a metropolitan call centre's day and
+# year: a morning peak, a lunch dip, evenings quieter, nights low but never zero (the
+# lines are open 24/7); Mondays busiest, weekends at half; summer water cuts and
+# winter storms lift July-August and December-January.
+HOUR_WEIGHTS = (
+    1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.0, 2.5, 5.0, 8.0, 9.0, 9.0,
+    8.0, 7.0, 8.0, 8.0, 7.5, 6.0, 4.5, 3.5, 3.0, 2.5, 2.0, 1.5,
+)  # fmt: skip
+WEEKDAY_WEIGHTS = (1.25, 1.15, 1.1, 1.05, 1.0, 0.6, 0.45)  # Monday first
+MONTH_WEIGHTS = (1.1, 1.0, 0.95, 0.95, 1.0, 1.1, 1.25, 1.25, 1.1, 1.0, 0.95, 1.05)
+#: Open tickets are mostly recent: their arrival weight decays with this mean age.
+OPEN_MEAN_AGE_DAYS = 20
+# What a season and a disaster bring (topic codes of the seed; absent ones are skipped).
+SUMMER_TOPICS = ("SU.ARIZA.01", "SU.ARIZA.04", "PARK.BAKIM.03", "ITF.02", "CEVRE.GURULTU.01")
+SUMMER_TOPICS += ("ATIK.TEMIZLIK.04", "ATIK.COP.04")
+WINTER_TOPICS = ("SU.KANAL.02", "SU.KANAL.03", "PARK.AGAC.01", "FEN.YOL.01", "FEN.YOL.03")
+WINTER_TOPICS += ("SOS.YARDIM.03", "ITF.04", "SU.ABONE.03")
+SEASON_SHARE = 0.25  # of a summer or winter month's tickets, on its season's topics
+SURGE_TOPICS = ("ITF.03", "SU.ARIZA.01", "SU.ARIZA.02", "SOS.YARDIM.02", "SOS.YARDIM.01")
+SURGE_TOPICS += ("ATIK.TEMIZLIK.03", "FEN.YOL.03", "PARK.AGAC.03")
+SURGE_TOPIC_WEIGHTS = (30, 15, 10, 15, 10, 10, 6, 4)
+SURGE_CHANNELS = ("phone", "social_x", "social_meta", "mobile_app", "web")
+SURGE_CHANNEL_WEIGHTS = (60, 15, 8, 9, 8)
+SURGE_PHRASES = (
+    "Depremden sonra binada çatlaklar oluştu.", "Deprem sonrası mahallede su yok.",
+    "Depremden beri sokakta kalıyoruz, yardım bekliyoruz.", "Enkaz kaldırılmadı.",
+)  # fmt: skip
+
+
+class Arrivals:
+    """When tickets arrive: an hourly intensity over the whole span, sampled by bisection.
+
+    Intensity of an hour = hour-of-day × weekday × month weights (Istanbul time), plus a
+    surge term ``factor × mean × exp(-(t - at) / days)`` after the disaster, flat over
+    the day (people call at night too). Open tickets are drawn from the same intensity
+    times ``exp(-age / OPEN_MEAN_AGE_DAYS)``.
+    """
+
+    def __init__(self, start_ts: float, end_ts: float, surge: Surge | None) -> None:
+        hours = max(int((end_ts - start_ts) // 3600), 1)
+        self.start = end_ts - hours * 3600
+        base: list[float] = []
+        for i in range(hours):
+            local = datetime.fromtimestamp(self.start + i * 3600, ISTANBUL)
+            base.append(
+                HOUR_WEIGHTS[local.hour]
+                * WEEKDAY_WEIGHTS[local.weekday()]
+                * MONTH_WEIGHTS[local.month - 1]
+            )
+        mean = sum(base) / hours
+        self.surge_terms = [0.0] * hours
+        if surge is not None:
+            at, tau = surge.at.timestamp(), surge.days * 86400
+            for i in range(hours):
+                t = self.start + (i + 0.5) * 3600
+                if t >= at:
+                    self.surge_terms[i] = surge.factor * mean * math.exp(-(t - at) / tau)
+        weights = [b + s for b, s in zip(base, self.surge_terms, strict=True)]
+        self.surge_share = [s / w for s, w in zip(self.surge_terms, weights, strict=True)]
+        decay = OPEN_MEAN_AGE_DAYS * 86400
+        self.all = list(accumulate(weights))
+        self.open = list(
+            accumulate(
+                w * math.exp(-(end_ts - (self.start + i * 3600)) / decay)
+                for i, w in enumerate(weights)
+            )
+        )
+
+    def sample(self, rng: random.Random, *, is_open: bool) -> float:
+        cumulative = self.open if is_open else self.all
+        hour = min(bisect(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
+        return self.start + (hour + rng.random()) * 3600
+
+    def share_of_surge(self, ts: float) -> float:
+        """Of the tickets arriving at ``ts``, the share the disaster brought."""
+        hour = int((ts - self.start) // 3600)
+        return self.surge_share[hour] if 0 <= hour < len(self.surge_share) else 0.0
+
+
+def arrival_profile(plan: list[tuple[float, str]], surge: Surge | None) -> list[str]:
+    """A few lines that show the shape of the generated arrivals (printed by the generator)."""
+    weekdays = [0] * 7
+    hours = [0] * 24
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for created_ts, _ in plan:
+        local = datetime.fromtimestamp(created_ts, ISTANBUL)
+        weekdays[local.weekday()] += 1
+        hours[local.hour] += 1
+        months[f"{local:%Y-%m}"] = months.get(f"{local:%Y-%m}", 0) + 1
+        days[f"{local:%Y-%m-%d}"] = days.get(f"{local:%Y-%m-%d}", 0) + 1
+    total = max(len(plan), 1)
+    lines = [
+        "weekday share Mon..Sun: " + " ".join(f"{n / total:.1%}" for n in weekdays),
+        "hour share 00..23: " + " ".join(f"{n / total:.1%}" for n in hours),
+        "tickets per month: " + ", ".join(f"{m} {n:,}" for m, n in sorted(months.items())),
+    ]
+    if surge is not None:
+        day = surge.at.astimezone(ISTANBUL).date()
+        around = [day + timedelta(days=d) for d in (-7, -1, 0, 1, 2, 3, 7, 14)]
+        lines.append(
+            "around the surge: "
+            + ", ".join(f"{d:%m-%d} {days.get(f'{d:%Y-%m-%d}', 0):,}" for d in around)
+        )
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +344,15 @@ class TicketFactory:
         self.citizens = options.citizens or max(options.tickets // 2, 1)
         self.counters: dict[int, int] = {}
         self.event_id = 0
+        end = self.now.timestamp() - 3600
+        self.arrivals = Arrivals(end - options.months * 30 * 86400.0, end, options.surge)
+        by_code = {t.code: t for t in ref.topics}
+        self.summer = [by_code[c] for c in SUMMER_TOPICS if c in by_code]
+        self.winter = [by_code[c] for c in WINTER_TOPICS if c in by_code]
+        pairs = zip(SURGE_TOPICS, SURGE_TOPIC_WEIGHTS, strict=True)
+        surge = [(by_code[c], w) for c, w in pairs if c in by_code]
+        self.surge_topics = [t for t, _ in surge]
+        self.surge_weights = [w for _, w in surge]
 
     def plan(self) -> tuple[list[tuple[float, str]], dict[int, int]]:
         """(created timestamp, status) per ticket in creation order; due rank by index."""
@@ -227,17 +361,13 @@ class TicketFactory:
         n_open = round(total * options.open_share)
         flags = [True] * n_open + [False] * (total - n_open)
         rng.shuffle(flags)
-        span = options.months * 30 * 86400.0
-        end = self.now.timestamp() - 3600
         plan = []
         for is_open in flags:
             if is_open:  # open tickets are mostly recent
-                age = min(rng.expovariate(1 / (20 * 86400)), span)
                 status = rng.choices(OPEN_STATUSES, OPEN_STATUS_WEIGHTS)[0]
             else:
-                age = rng.random() * span
                 status = rng.choices(CLOSED_STATUSES, CLOSED_STATUS_WEIGHTS)[0]
-            plan.append((end - age, status))
+            plan.append((self.arrivals.sample(rng, is_open=is_open), status))
         plan.sort()
         eligible = [i for i, (_, s) in enumerate(plan) if s in REMINDED_STATUSES]
         if options.due > len(eligible):
@@ -253,14 +383,15 @@ class TicketFactory:
         created = datetime.fromtimestamp(created_ts, UTC)
         year = created.astimezone(ISTANBUL).year
         self.counters[year] = self.counters.get(year, 0) + 1
-        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
+        from_surge = rng.random() < self.arrivals.share_of_surge(created_ts)
         district_id, _ = rng.choice(ref.districts)
         has_topic = status not in {"new", "out_of_scope"}
-        topic = ref.topics[bisect(ref.topic_weights, rng.random() * ref.topic_weights[-1])]
+        topic, channel = self._topic_and_channel(created, from_surge)
         department_id = ref.routing.get((topic.id, district_id), topic.department_id)
         neighbourhood = rng.choice(NEIGHBOURHOODS)
         street = rng.choice(STREETS)
-        description = f"{topic.name}. {rng.choice(PHRASES)} {neighbourhood}, {street}"
+        phrase = rng.choice(SURGE_PHRASES if from_surge else PHRASES)
+        description = f"{topic.name}. {phrase} {neighbourhood}, {street}"
         first_due = created + timedelta(minutes=topic.first_response_minutes)
         resolution_due = created + timedelta(minutes=topic.resolution_minutes)
         is_open = status in OPEN_STATUSES
@@ -318,6 +449,21 @@ class TicketFactory:
             closed or paused or responded or created,
         )
         return ticket, self._events(tid, created, channel, department_id, has_topic, topic)
+
+    def _topic_and_channel(self, created: datetime, from_surge: bool) -> tuple[Topic, str]:
+        """The disaster's topics and channels; else a season's topics now and then; else
+        the everyday mix (topics by Zipf-like popularity)."""
+        rng, ref = self.rng, self.ref
+        if from_surge and self.surge_topics:
+            topic = rng.choices(self.surge_topics, self.surge_weights)[0]
+            return topic, rng.choices(SURGE_CHANNELS, SURGE_CHANNEL_WEIGHTS)[0]
+        month = created.astimezone(ISTANBUL).month
+        season = self.summer if month in {6, 7, 8} else self.winter if month in {12, 1, 2} else []
+        if season and rng.random() < SEASON_SHARE:
+            topic = rng.choice(season)
+        else:
+            topic = ref.topics[bisect(ref.topic_weights, rng.random() * ref.topic_weights[-1])]
+        return topic, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
 
     def _events(
         self,
