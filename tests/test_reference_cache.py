@@ -195,3 +195,24 @@ def test_intake_reads_no_reference_table_once_the_snapshot_is_warm(
     assert not [s for s in reads if any(f" {t} " in s + " " for t in reference_tables)], reads
     # token, citizen lookup; citizen, ticket, events, holding segment; number; outbox
     assert len(statements) <= 11, statements
+
+
+def test_a_change_reaches_another_process(fresh_app: Flask) -> None:
+    """Another process is another engine with its own snapshot: it learns of the change
+    from the token alone (an admin's edit on one web server, intake on another)."""
+    with fresh_app.app_context():
+        other_process = sa.create_engine(db.engine.url)
+        try:
+            with Session(other_process) as intake:
+                before = reference_cache.current(intake).topics_by_code["FEN.YOL.01"]
+                assert before.resolution_minutes != 4321
+                intake.commit()
+
+                with Session(db.engine) as admin:
+                    _edit_topic(admin)
+                    admin.commit()
+
+                found = find_leaf_topic(intake, "FEN.YOL.01")
+                assert found.resolution_minutes == 4321
+        finally:
+            other_process.dispose()
