@@ -8,6 +8,7 @@ and the kimlik no show only their ends, the e-mail only whether there is one.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -179,5 +180,16 @@ class ErrorOut(Output):
     )
 
 
+@functools.cache
+def shared(schema: type[Schema]) -> Schema:
+    """One instance per schema class (input or output), shared by every request.
+
+    Building a schema (and its nested ones) deep-copies all its fields: it was
+    7 instances and a tenth of the create-ticket CPU (issue 9). A marshmallow
+    schema without per-call state (``context``, ``only``) is safe to share.
+    """
+    return schema()
+
+
 def dump(schema: type[Schema], obj: Any) -> Any:
-    return schema().dump(obj)
+    return shared(schema).dump(obj)

@@ -21,10 +21,11 @@ no SELECT. The cached rows are detached and only ever read.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -225,17 +226,13 @@ def _department_calendars(
     return resolved
 
 
-def _touches_reference(objects: Iterable[Any]) -> bool:
-    return any(isinstance(obj, REFERENCE_MODELS) for obj in objects)
-
-
 @event.listens_for(Session, "before_flush")
 def _bump_on_change(session: Session, _context: Any, _instances: Any) -> None:
     """A flush that writes reference rows also writes a new token (same transaction)."""
-    if _touches_reference(session.new) or _touches_reference(session.deleted):
-        bump(session)
-        return
-    if any(isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj) for obj in session.dirty):
+    added_or_deleted = itertools.chain(session.new, session.deleted)
+    if any(isinstance(obj, REFERENCE_MODELS) for obj in added_or_deleted) or any(
+        isinstance(obj, REFERENCE_MODELS) and session.is_modified(obj) for obj in session.dirty
+    ):
         bump(session)
 
 

@@ -95,22 +95,21 @@ def create_ticket(
     """
     when = now or utcnow()
     checked = _check(session, data)
-    if checked.external_id:
-        existing = _find_existing(session, checked.channel, checked.external_id)
-        if existing is not None:
-            return IntakeResult(existing, created=False)
+
+    def insert() -> Ticket:
+        return _insert(
+            session, data, checked, actor=actor, actor_label=actor_label, when=when, tz=timezone
+        )
 
     if checked.external_id is None:
         # Nothing to race on: no savepoint (two statements fewer per ticket).
-        ticket = _insert(
-            session, data, checked, actor=actor, actor_label=actor_label, when=when, tz=timezone
-        )
-        return IntakeResult(ticket, created=True)
+        return IntakeResult(insert(), created=True)
+    existing = _find_existing(session, checked.channel, checked.external_id)
+    if existing is not None:
+        return IntakeResult(existing, created=False)
     savepoint = session.begin_nested()
     try:
-        ticket = _insert(
-            session, data, checked, actor=actor, actor_label=actor_label, when=when, tz=timezone
-        )
+        ticket = insert()
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()

@@ -30,18 +30,14 @@ def resolve_department(session: Session, topic: TopicCode, district_id: int | No
     reference = reference_cache.current(session)
     chain = reference.topic_chain(topic.id)
     depth = {t.id: t.depth for t in chain}
-    rules = [
-        (rule_district, department_id, topic_id)
+    # Active rules on the chain for this district or any: (specificity, department).
+    candidates: list[tuple[tuple[int, int], int]] = [
+        ((int(rule_district is not None), depth[topic_id]), department_id)
         for topic_id in depth
         for rule_district, department_id in reference.rules.get(topic_id, ())
         if rule_district is None or rule_district == district_id
     ]
-
     # The topic's own department competes as an any-district rule at its depth.
-    candidates: list[tuple[tuple[int, int], int]] = [
-        ((int(rule_district is not None), depth[topic_id]), department_id)
-        for rule_district, department_id, topic_id in rules
-    ]
     owner = next((t for t in chain if t.department_id is not None), None)
     if owner is not None and owner.department_id is not None:
         candidates.append(((0, owner.depth), owner.department_id))

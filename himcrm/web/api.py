@@ -12,7 +12,6 @@ the one JSON shape of :mod:`himcrm.api.errors`, never an HTML page.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
@@ -31,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from himcrm.api import errors, openapi
+from himcrm.api import errors, openapi, outputs
 from himcrm.api.docs_page import sections
 from himcrm.api.endpoints import ApiContext, require_role
 from himcrm.api.inputs import EmptyIn
@@ -140,17 +139,6 @@ def gate() -> None:
 # --------------------------------------------------------------------------- operations
 
 
-@functools.cache
-def _schema(schema: type[Schema]) -> Schema:
-    """One instance per schema class, shared by every request.
-
-    Building a schema (and its nested ones) deep-copies all its fields: it was
-    7 instances and a tenth of the create-ticket CPU (issue 9). A marshmallow
-    schema without per-call state (``context``, ``only``) is safe to share.
-    """
-    return schema()
-
-
 def _json_body(schema: type[Schema]) -> dict[str, Any]:
     raw = request.get_data(cache=True)  # 413 past MAX_BODY, before anything is parsed
     if schema is EmptyIn and not raw.strip():
@@ -163,13 +151,13 @@ def _json_body(schema: type[Schema]) -> dict[str, Any]:
         raise ApiAbort(400, errors.body("bad_request", errors.HTTP_ERRORS[400][1])) from None
     if not isinstance(payload, dict):
         raise ApiAbort(400, errors.body("validation", errors.NOT_AN_OBJECT))
-    loaded: dict[str, Any] = _schema(schema).load(payload)
+    loaded: dict[str, Any] = outputs.shared(schema).load(payload)
     return loaded
 
 
 def _input(op: Operation) -> dict[str, Any]:
     if op.query is not None:
-        loaded: dict[str, Any] = _schema(op.query).load(request.args)
+        loaded: dict[str, Any] = outputs.shared(op.query).load(request.args)
         return loaded
     if op.body is not None:
         return _json_body(op.body)
@@ -186,7 +174,7 @@ def _view(op: Operation) -> Callable[..., ResponseReturnValue]:
         data = _input(op)
         headers = {name: request.headers[name] for name, _ in op.headers if name in request.headers}
         result, status = op.handler(ctx, data, path, headers)
-        payload = _schema(op.response).dump(result)  # before the commit expires the rows
+        payload = outputs.dump(op.response, result)  # before the commit expires the rows
         if op.writes:
             db.session.commit()
         response = jsonify(payload)
